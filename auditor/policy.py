@@ -1,0 +1,155 @@
+"""Policy profiles: load and validate a TOML profile, and expose it as a one-row `policy` table.
+
+Fact SQL reads parameters with a plain `CROSS JOIN policy`, so no SQL is ever templated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import PolicyError
+from .resources import checks_dir
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One policy parameter: its type, whether every profile must set it, and what it means."""
+
+    name: str
+    kind: type
+    required: bool
+    help: str
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("subsidy_yuan", int, True, "subsidy per person per project, yuan"),
+    Parameter("min_study_minutes", int, True, "minimum credited study time per project, minutes"),
+    Parameter("max_claims_per_year", int, True, "most subsidised projects per person a year"),
+    Parameter("window_months", int, False, "training must end within this many months of approval"),
+    Parameter(
+        "import_deadline_workdays",
+        int,
+        False,
+        "trainees must be imported within this many working days after training ends",
+    ),
+    Parameter("period_start", dt.date, False, "first day of the policy period"),
+    Parameter("period_end", dt.date, False, "last day of the policy period"),
+    Parameter("eligible_size_classes", list, False, "enterprise size classes that may claim"),
+)
+REQUIREMENTS: dict[str, str] = {
+    "signin": "at least one sign-in per claim",
+    "daily_signin": "a sign-in on every day with study",
+    "qa": "at least one Q&A post per claim",
+    "exam": "an exam submitted after study",
+}
+SIZE_CLASSES = ("micro", "small", "medium", "large")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated policy profile."""
+
+    id: str
+    title: str
+    sources: tuple[str, ...]
+    parameters: dict[str, Any]
+    requires: dict[str, bool]
+    path: Path | None = field(default=None, compare=False)
+
+    def is_set(self, key: str) -> bool:
+        """Whether `parameters.X` is given or `requires.X` is true (a rule's `when`)."""
+        section, _, name = key.partition(".")
+        if section == "parameters":
+            return self.parameters.get(name) is not None
+        if section == "requires":
+            return bool(self.requires.get(name))
+        raise PolicyError(f"unknown policy key {key!r}: use parameters.NAME or requires.NAME")
+
+    def expectation_parameters(self) -> dict[str, Any]:
+        """Values for GX `$PARAMETER` references: the set scalar parameters."""
+        return {
+            k: v for k, v in self.parameters.items() if v is not None and not isinstance(v, list)
+        }
+
+
+def policies_dir() -> Path:
+    """The folder of shipped profiles."""
+    return checks_dir() / "policies"
+
+
+def list_policies() -> list[Policy]:
+    """Every shipped profile, by name."""
+    return [load_policy(p) for p in sorted(policies_dir().glob("*.toml"))]
+
+
+def load_policy(name_or_path: str | Path) -> Policy:
+    """Load a shipped profile by name (`shanghai-2022`) or a user's own TOML file."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = policies_dir() / f"{name_or_path}.toml"
+        if not path.is_file():
+            known = ", ".join(p.stem for p in sorted(policies_dir().glob("*.toml")))
+            raise PolicyError(f"no policy called {name_or_path!r}; shipped policies: {known}")
+    if not path.is_file():
+        raise PolicyError(f"policy file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"policy file {path} is not valid TOML: {exc}") from exc
+    return _validate(path, data)
+
+
+def _validate(path: Path, data: dict[str, Any]) -> Policy:
+    where = f"policy file {path}"
+    unknown = set(data) - {"title", "sources", "parameters", "requires"}
+    if unknown:
+        raise PolicyError(f"{where}: unknown keys {sorted(unknown)}")
+    if not isinstance(data.get("title"), str):
+        raise PolicyError(f"{where}: `title` (text) is required")
+    raw = data.get("parameters")
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where}: a [parameters] table is required")
+    known = {p.name: p for p in PARAMETERS}
+    if extra := sorted(set(raw) - set(known)):
+        raise PolicyError(f"{where}: unknown parameters {extra}; known: {sorted(known)}")
+    params: dict[str, Any] = {}
+    for p in PARAMETERS:
+        value = raw.get(p.name)
+        if value is None:
+            if p.required:
+                raise PolicyError(f"{where}: parameter {p.name} ({p.help}) is required")
+            params[p.name] = None
+            continue
+        if not isinstance(value, p.kind) or isinstance(value, bool) or (
+            p.kind is dt.date and isinstance(value, dt.datetime)
+        ):
+            raise PolicyError(
+                f"{where}: parameter {p.name} must be {p.kind.__name__}, got {value!r}"
+            )
+        if p.kind is int and value < 0:
+            raise PolicyError(f"{where}: parameter {p.name} must not be negative, got {value}")
+        params[p.name] = value
+    sizes = params["eligible_size_classes"]
+    if sizes is not None and (not sizes or any(s not in SIZE_CLASSES for s in sizes)):
+        raise PolicyError(f"{where}: eligible_size_classes must be a subset of {SIZE_CLASSES}")
+    if (params["period_start"] is None) != (params["period_end"] is None):
+        raise PolicyError(f"{where}: period_start and period_end go together")
+    if params["period_start"] and params["period_start"] > params["period_end"]:
+        raise PolicyError(f"{where}: period_start is after period_end")
+    req = data.get("requires", {})
+    if not isinstance(req, dict) or (extra := sorted(set(req) - set(REQUIREMENTS))):
+        raise PolicyError(f"{where}: [requires] takes only {sorted(REQUIREMENTS)}")
+    if any(not isinstance(v, bool) for v in req.values()):
+        raise PolicyError(f"{where}: [requires] values are true or false")
+    return Policy(
+        id=path.stem,
+        title=data["title"],
+        sources=tuple(data.get("sources", ())),
+        parameters=params,
+        requires={k: bool(req.get(k, False)) for k in REQUIREMENTS},
+        path=path,
+    )
