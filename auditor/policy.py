@@ -124,8 +124,10 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
                 raise PolicyError(f"{where}: parameter {p.name} ({p.help}) is required")
             params[p.name] = None
             continue
-        if not isinstance(value, p.kind) or isinstance(value, bool) or (
-            p.kind is dt.date and isinstance(value, dt.datetime)
+        if (
+            not isinstance(value, p.kind)
+            or isinstance(value, bool)
+            or (p.kind is dt.date and isinstance(value, dt.datetime))
         ):
             raise PolicyError(
                 f"{where}: parameter {p.name} must be {p.kind.__name__}, got {value!r}"

@@ -1,0 +1,171 @@
+"""The command line: a thin shell over the library. Parses options, calls it, maps errors to
+exit statuses (0 no blocking finding, 1 blocking findings, 2 bad input or usage)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import AuditorError
+
+
+class AuditorGroup(click.Group):
+    """Prints AuditorError as one line and exits with its status; usage errors exit 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except AuditorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted: no output was written; any earlier OUT is untouched", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=AuditorGroup)
+@click.version_option(__version__, prog_name="auditor")
+def cli() -> None:
+    """Audit online vocational-training platform exports against subsidy rules."""
+
+
+@cli.command()
+@click.argument("export_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--policy",
+    "policy_name",
+    required=True,
+    help="A shipped policy (see `auditor policies`) or a TOML profile file.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write; replaced as a whole only when the audit completes.",
+)
+@click.option(
+    "--mapping",
+    help="Column mapping: a shipped name or a TOML file "
+    "(default: EXPORT_DIR/mapping.toml when present).",
+)
+@click.option(
+    "--holidays",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="CSV of working days (date,is_workday) for years the official calendar lacks.",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Audit date: times after it are BAD_TIMESTAMP (default: today).",
+)
+@click.option(
+    "--id-mask",
+    default="6*4",
+    show_default=True,
+    help="How reports mask ID numbers: leading*trailing characters kept.",
+)
+@click.option("--no-reports", is_flag=True, help="Write only the working papers, no HTML.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+def audit(
+    export_dir: Path,
+    policy_name: str,
+    out: Path,
+    mapping: str | None,
+    holidays: Path | None,
+    as_of: dt.datetime | None,
+    id_mask: str,
+    no_reports: bool,
+    quiet: bool,
+) -> None:
+    """Audit EXPORT_DIR against a policy and write findings, subsidy and reports to OUT.
+
+    Exit status: 0 no blocking finding, 1 blocking findings, 2 bad input or usage.
+
+    Example:
+
+    \b
+        auditor audit sample_exports --policy shanghai-2022 --out out
+    """
+    from .pipeline import AuditOptions
+    from .pipeline import audit as run_audit
+
+    def progress(step: str) -> None:
+        if not quiet:
+            click.echo(f"… {step}", err=True)
+
+    options = AuditOptions(
+        mapping=mapping,
+        holidays=holidays,
+        as_of=as_of.date() if as_of else None,
+        id_mask=id_mask,
+        reports=not no_reports,
+    )
+    run = run_audit(export_dir, policy_name, out, options, progress)
+    c = run.counts
+    click.echo(
+        f"{c['claims']} claims, {c['claims.payable']} payable; "
+        f"claimed {c['yuan.claimed']} yuan, verified {c['yuan.verified']} yuan; "
+        f"findings: {c['findings.block']} block, {c['findings.review']} review, "
+        f"{c['findings.info']} info → {out}"
+    )
+    sys.exit(run.exit_code)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def policies(as_json: bool) -> None:
+    """List the shipped policy profiles.
+
+    Example:
+
+    \b
+        auditor policies
+    """
+    from .policy import list_policies
+
+    found = list_policies()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": p.id,
+                        "title": p.title,
+                        "parameters": p.parameters,
+                        "requires": p.requires,
+                    }
+                    for p in found
+                ],
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    for p in found:
+        params = ", ".join(f"{k}={v}" for k, v in p.parameters.items() if v is not None)
+        click.echo(f"{p.id}\t{p.title}\t{params}")
+
+
+@cli.command()
+@click.option("--policy", "policy_name", help="Show only the rules this policy applies.")
+def rules(policy_name: str | None) -> None:
+    """List the rules: ID, severity, fact table and summary.
+
+    Example:
+
+    \b
+        auditor rules --policy yingkou-2020
+    """
+    from .policy import load_policy
+    from .rules import load_rules
+
+    policy = load_policy(policy_name) if policy_name else None
+    for r in load_rules():
+        if policy is None or r.applies_to(policy):
+            click.echo(f"{r.id}\t{r.severity}\t{r.table}\t{r.summary}")

@@ -1,0 +1,114 @@
+"""Materialise the fact tables: checks/facts/*.sql, in the order their reads require.
+
+Each file is one SELECT; its stem names the table it becomes. The order comes from the tables
+each query reads (sqlglot), so files need no numeric prefixes. `_dialect.sql` defines the few
+engine-specific macros and runs first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import graphlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from .errors import RuleError
+from .policy import PARAMETERS, Policy
+from .resources import checks_dir
+
+DIALECT_FILE = "_dialect.sql"
+# Tables the auditor builds itself, besides the export's: facts may read them.
+BUILT_INPUTS = ("policy", "policy_size_classes", "calendar", "audit_context", "prior_blocks")
+
+
+@dataclass(frozen=True)
+class FactQuery:
+    """One fact file: its table name, SQL, the tables it reads, and its grain."""
+
+    name: str
+    sql: str
+    reads: frozenset[str]
+    grain: tuple[str, ...]
+
+
+def facts_dir() -> Path:
+    """checks/facts/."""
+    return checks_dir() / "facts"
+
+
+def _grain(sql: str) -> tuple[str, ...]:
+    """The key columns named in the header's `(grain: a, b; ...)`; empty when none are."""
+    if "(grain:" not in sql:
+        return ()
+    text = sql[sql.index("(grain:") + len("(grain:") :]
+    text = text.split(")")[0].split(";")[0].replace("--", " ")
+    cols = [c.strip() for c in text.split(",")]
+    return tuple(cols) if all(c.isidentifier() for c in cols) else ()
+
+
+def load_fact_queries(folder: Path | None = None) -> list[FactQuery]:
+    """Every fact file, in an order where each runs after the facts it reads."""
+    folder = folder or facts_dir()
+    queries: dict[str, FactQuery] = {}
+    for path in sorted(folder.glob("*.sql")):
+        if path.name == DIALECT_FILE:
+            continue
+        sql = path.read_text(encoding="utf-8")
+        try:
+            tree = sqlglot.parse_one(sql, read="duckdb")
+        except sqlglot.errors.ParseError as exc:
+            raise RuleError(f"fact file {path.name} does not parse: {exc}") from exc
+        ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+        reads = frozenset(t.name for t in tree.find_all(exp.Table)) - ctes
+        queries[path.stem] = FactQuery(path.stem, sql, reads, _grain(sql))
+    graph = {n: {r for r in q.reads if r in queries} for n, q in queries.items()}
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        raise RuleError(f"fact files read each other in a cycle: {exc.args[1]}") from exc
+    return [queries[n] for n in order]
+
+
+def depends_on(queries: list[FactQuery], table: str) -> set[str]:
+    """Fact tables that read `table`, directly or through other facts."""
+    found: set[str] = set()
+    for q in queries:  # topological order: readers come after what they read
+        if table in q.reads or q.reads & found:
+            found.add(q.name)
+    return found
+
+
+def load_dialect(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> None:
+    """Define the engine-specific macros the facts call."""
+    con.execute(((folder or facts_dir()) / DIALECT_FILE).read_text(encoding="utf-8"))
+
+
+def load_policy_tables(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date) -> None:
+    """The one-row `policy` table, `policy_size_classes` and `audit_context`."""
+    scalars = [p for p in PARAMETERS if p.kind is not list]
+    types = {int: pa.int64(), dt.date: pa.date32()}
+    con.register(
+        "policy_arrow",
+        pa.table({p.name: pa.array([policy.parameters[p.name]], types[p.kind]) for p in scalars}),
+    )
+    con.execute("CREATE OR REPLACE TABLE policy AS SELECT * FROM policy_arrow")
+    con.unregister("policy_arrow")
+    sizes = policy.parameters.get("eligible_size_classes") or []
+    con.execute("CREATE OR REPLACE TABLE policy_size_classes (size_class VARCHAR)")
+    if sizes:
+        con.executemany("INSERT INTO policy_size_classes VALUES (?)", [[s] for s in sizes])
+    con.execute("CREATE OR REPLACE TABLE audit_context AS SELECT CAST(? AS DATE) AS as_of", [as_of])
+
+
+def materialize(con: duckdb.DuckDBPyConnection, queries: list[FactQuery]) -> None:
+    """Create each fact table from its query, in the given order."""
+    for q in queries:
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {q.name} AS {q.sql}")
+        except duckdb.Error as exc:
+            raise RuleError(f"fact file {q.name}.sql failed: {exc}") from exc

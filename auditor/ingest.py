@@ -1,0 +1,231 @@
+"""Ingest an export directory into DuckDB as typed contract tables.
+
+Each table becomes `<table>` with the contract's columns, typed, plus `_row` (the data row in
+its file). Bad values in required or typed columns stop the audit with an ExportError naming
+file, row and column; an activity timestamp that cannot be parsed is kept as NULL and listed in
+`unparsed_values`, so the BAD_TIMESTAMP rule reports it instead of the row vanishing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .contract import ACTIVITY_TABLES, TABLES, Column, Table
+from .errors import ExportError
+from .mapping import Mapping, TableMapping
+from .sources import SourceFile, find_file, load_raw, quote_ident
+
+# NOTE: the one place that knows how text becomes a typed value; DuckDB dialect.
+TS_WITH_OFFSET = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
+
+
+@dataclass
+class IngestResult:
+    """What was read: per table its file, rows and ignored headers."""
+
+    sources: dict[str, SourceFile | None] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    ignored_headers: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _parse_expr(column: Column, text: str) -> str:
+    trimmed = f"nullif(trim({text}), '')"
+    if column.kind == "id":
+        return f"upper({trimmed})"
+    if column.kind == "date":
+        return (
+            f"coalesce(try_cast({trimmed} AS DATE), CAST(try_cast({trimmed} AS TIMESTAMP) AS DATE))"
+        )
+    if column.kind == "timestamp":
+        return (
+            f"CASE WHEN regexp_matches({trimmed}, '{TS_WITH_OFFSET}') "
+            f"THEN CAST(try_cast({trimmed} AS TIMESTAMPTZ) AS TIMESTAMP) "
+            f"ELSE try_cast({trimmed} AS TIMESTAMP) END"
+        )
+    if column.kind == "decimal":
+        return f"try_cast({trimmed} AS DECIMAL(14, 2))"
+    return trimmed
+
+
+def _column_sources(
+    table: Table, src: SourceFile, mapping: TableMapping
+) -> tuple[dict[str, int], list[str]]:
+    """Contract column -> position in the file; and the headers that map to nothing."""
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    contract_names = {c.name for c in table.columns}
+    for i, header in enumerate(src.headers):
+        name = mapping.columns.get(header, header)
+        if name not in contract_names:
+            ignored.append(header)
+            continue
+        if name in positions:
+            first = src.headers[positions[name]]
+            raise ExportError(
+                f"headers {first!r} and {header!r} both give column {name}",
+                file=src.path.name,
+                column=name,
+            )
+        positions[name] = i
+    missing = [c for c in table.required_columns if c not in positions]
+    if missing:
+        found = ", ".join(src.headers) or "(none)"
+        raise ExportError(
+            f"table {table.name} lacks required column(s) {', '.join(missing)}; "
+            f"the file has: {found}",
+            file=src.path.name,
+        )
+    return positions, ignored
+
+
+def _value_map(expr: str, column: Column, mapping: TableMapping, params: list[Any]) -> str:
+    pairs = mapping.values.get(column.name)
+    if not pairs:
+        return expr
+    whens = []
+    for raw, value in pairs.items():
+        whens.append("WHEN ? THEN ?")
+        params.extend([raw, value])
+    return f"CASE {expr} {' '.join(whens)} ELSE {expr} END"
+
+
+def _type_table(
+    con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, mapping: TableMapping
+) -> list[str]:
+    positions, ignored = _column_sources(table, src, mapping)
+    params: list[Any] = []
+    select = ["_row"]
+    for col in table.columns:
+        if col.name not in positions:
+            select.append(f"NULL AS r_{col.name}")
+            select.append(f"CAST(NULL AS {_sql_type(col)}) AS {col.name}")
+            continue
+        text = f"c{positions[col.name]}"
+        select.append(f"{text} AS r_{col.name}")
+        select.append(f"{_value_map(_parse_expr(col, text), col, mapping, params)} AS {col.name}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE stage_{table.name} AS SELECT {', '.join(select)} "
+        f"FROM raw_{table.name}",
+        params,
+    )
+    _check_values(con, table, src)
+    columns = ", ".join(c.name for c in table.columns)
+    con.execute(
+        f"CREATE OR REPLACE TABLE {table.name} AS SELECT _row, {columns} FROM stage_{table.name}"
+    )
+    if table.name in ACTIVITY_TABLES:
+        for col in table.columns:
+            if col.kind == "timestamp":
+                con.execute(
+                    "INSERT INTO unparsed_values SELECT ?, _row, project_id, person_id, ?, "
+                    f"r_{col.name} FROM stage_{table.name} "
+                    f"WHERE r_{col.name} IS NOT NULL AND trim(r_{col.name}) <> '' "
+                    f"AND {col.name} IS NULL",
+                    [table.name, col.name],
+                )
+    con.execute(f"DROP TABLE stage_{table.name}")
+    con.execute(f"DROP TABLE raw_{table.name}")
+    return ignored
+
+
+def _sql_type(col: Column) -> str:
+    return {"date": "DATE", "timestamp": "TIMESTAMP", "decimal": "DECIMAL(14, 2)"}.get(
+        col.kind, "VARCHAR"
+    )
+
+
+def _check_values(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile) -> None:
+    """Stop at the first row whose value breaks the contract, naming row and column."""
+    checks: list[tuple[Column, str, str]] = []
+    for col in table.columns:
+        lenient_ts = col.kind == "timestamp" and table.name in ACTIVITY_TABLES
+        if col.required and not lenient_ts:
+            checks.append((col, f"{col.name} IS NULL", "is empty or cannot be read as " + col.kind))
+        elif not lenient_ts and col.kind in ("date", "timestamp", "decimal"):
+            checks.append(
+                (
+                    col,
+                    f"{col.name} IS NULL AND nullif(trim(r_{col.name}), '') IS NOT NULL",
+                    f"cannot be read as {col.kind}",
+                )
+            )
+        elif lenient_ts and col.required:
+            checks.append((col, f"r_{col.name} IS NULL OR trim(r_{col.name}) = ''", "is empty"))
+        if col.values:
+            allowed = ", ".join("'" + v + "'" for v in col.values)
+            checks.append(
+                (
+                    col,
+                    f"{col.name} IS NOT NULL AND {col.name} NOT IN ({allowed})",
+                    "must be one of " + " | ".join(col.values),
+                )
+            )
+    if not checks:
+        return
+    aggregates = ", ".join(f"min(_row) FILTER (WHERE {cond})" for _, cond, _ in checks)
+    first_rows = con.execute(f"SELECT {aggregates} FROM stage_{table.name}").fetchall()[0]
+    assert first_rows is not None
+    bad = [(row, col, why) for (col, _, why), row in zip(checks, first_rows, strict=True) if row]
+    if bad:
+        row, col, why = min(bad, key=lambda b: b[0])
+        raise ExportError(f"value {why}", file=src.path.name, row=int(row), column=col.name)
+
+
+def _empty_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    columns = ", ".join(f"CAST(NULL AS {_sql_type(c)}) AS {c.name}" for c in table.columns)
+    con.execute(
+        f"CREATE OR REPLACE TABLE {table.name} AS SELECT CAST(NULL AS BIGINT) AS _row, "
+        f"{columns} WHERE false"
+    )
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    export_dir: Path,
+    mapping: Mapping,
+    work_dir: Path,
+    progress: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """Load every contract table of `export_dir` into `con`, typed; raise ExportError on bad input."""
+    if not export_dir.is_dir():
+        raise ExportError(f"export directory {export_dir} does not exist or is not a directory")
+    con.execute(
+        "CREATE OR REPLACE TABLE unparsed_values (source_table VARCHAR, source_row BIGINT, "
+        "project_id VARCHAR, person_id VARCHAR, column_name VARCHAR, raw_value VARCHAR)"
+    )
+    result = IngestResult()
+    missing = []
+    for table in TABLES:
+        tmap = mapping.for_table(table.name)
+        path = find_file(export_dir, table.name, tmap.file or table.name)
+        if path is None:
+            if table.required:
+                missing.append(f"{tmap.file or table.name}{{.csv,.csv.gz,.parquet,.jsonl,.xlsx}}")
+            continue
+        if progress:
+            progress(f"reading {path.name}")
+        src = load_raw(con, table.name, path, work_dir)
+        result.sources[table.name] = src
+        result.ignored_headers[table.name] = _type_table(con, table, src, tmap)
+        count = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0]
+        result.rows[table.name] = int(count[0]) if count else 0
+    if missing:
+        present = sorted(p.name for p in export_dir.iterdir() if p.is_file())
+        raise ExportError(
+            f"missing table file(s): {', '.join(missing)}; the directory has: "
+            f"{', '.join(present) or '(nothing)'}"
+        )
+    for table in TABLES:
+        if table.name not in result.sources:
+            _empty_table(con, table)
+            result.sources[table.name] = None
+            result.rows[table.name] = 0
+    return result
+
+
+__all__ = ["IngestResult", "ingest", "quote_ident"]

@@ -1,0 +1,112 @@
+"""Column and value mappings (`mapping.toml`): how a platform's own headers map onto the contract.
+
+Format (documented in docs/export-contract.md):
+
+    [tables.study_sessions]
+    file = "学习记录"                   # file stem on disk, when it differs from the table name
+    [tables.study_sessions.columns]     # header in the file = contract column
+    "身份证号码" = "person_id"
+    [tables.trainees.values.employment] # value in the file = contract value
+    "劳动合同" = "labor_contract"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .contract import TABLES_BY_NAME
+from .errors import ExportError
+from .resources import checks_dir
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    """How one contract table is written in an export."""
+
+    file: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # header -> contract column
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {raw: value}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Every table's mapping; tables not named map to themselves."""
+
+    tables: dict[str, TableMapping] = field(default_factory=dict)
+    path: Path | None = None
+
+    def for_table(self, name: str) -> TableMapping:
+        """The mapping of one table (empty when none is given)."""
+        return self.tables.get(name, TableMapping())
+
+
+def shipped_mappings() -> list[Path]:
+    """Mappings shipped in checks/mappings/, e.g. chinese-headers."""
+    return sorted((checks_dir() / "mappings").glob("*.toml"))
+
+
+def resolve_mapping(export_dir: Path, name_or_path: str | None) -> Mapping:
+    """The mapping to use: --mapping (a shipped name or a file), else EXPORT/mapping.toml, else none."""
+    if name_or_path:
+        path = Path(name_or_path)
+        if not path.suffix:
+            path = checks_dir() / "mappings" / f"{name_or_path}.toml"
+        if not path.is_file():
+            known = ", ".join(p.stem for p in shipped_mappings())
+            raise ExportError(f"mapping {name_or_path!r} not found (shipped mappings: {known})")
+        return load_mapping(path)
+    local = export_dir / "mapping.toml"
+    return load_mapping(local) if local.is_file() else Mapping()
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read and validate a mapping file; every error names the file and the key."""
+    name = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ExportError(f"not valid UTF-8 TOML: {exc}", file=name) from exc
+    unknown = set(data) - {"tables"}
+    if unknown:
+        raise ExportError(
+            f"unknown top-level keys {sorted(unknown)}; expected [tables.NAME]", file=name
+        )
+    tables: dict[str, TableMapping] = {}
+    for table, spec in data.get("tables", {}).items():
+        contract = TABLES_BY_NAME.get(table)
+        if contract is None:
+            raise ExportError(
+                f"unknown table {table!r}; tables: {', '.join(TABLES_BY_NAME)}", file=name
+            )
+        if not isinstance(spec, dict) or set(spec) - {"file", "columns", "values"}:
+            raise ExportError(f"[tables.{table}] takes only file, columns, values", file=name)
+        known = {c.name for c in contract.columns}
+        columns = {str(k): str(v) for k, v in spec.get("columns", {}).items()}
+        targets: dict[str, str] = {}
+        for header, target in columns.items():
+            if target not in known:
+                raise ExportError(
+                    f"[tables.{table}.columns] maps {header!r} to unknown column {target!r}",
+                    file=name,
+                )
+            if target in targets:
+                raise ExportError(
+                    f"[tables.{table}.columns] maps both {targets[target]!r} and {header!r} "
+                    f"onto {target!r}",
+                    file=name,
+                )
+            targets[target] = header
+        values: dict[str, dict[str, str]] = {}
+        for column, pairs in spec.get("values", {}).items():
+            if column not in known or not isinstance(pairs, dict):
+                raise ExportError(
+                    f"[tables.{table}.values] names unknown column {column!r}", file=name
+                )
+            values[column] = {str(k): str(v) for k, v in pairs.items()}
+        file = spec.get("file")
+        if file is not None and (not isinstance(file, str) or "/" in file or "\\" in file):
+            raise ExportError(f"[tables.{table}] file must be a plain file stem", file=name)
+        tables[table] = TableMapping(file=file, columns=columns, values=values)
+    return Mapping(tables=tables, path=path)

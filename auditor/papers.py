@@ -1,0 +1,104 @@
+"""Working papers: findings.{csv,parquet,xlsx}, subsidy.csv and manifest.json.
+
+They keep ID numbers whole (they are the auditor's evidence); text cells that a spreadsheet
+would run as a formula (starting = + - @) are prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+FINDINGS_ORDER = (
+    "enterprise_id NULLS LAST, project_id NULLS LAST, person_id NULLS LAST, rule_id, finding_id"
+)
+SUBSIDY_ORDER = "enterprise_id, project_id, person_id"
+FINDINGS_COLUMNS = (
+    "finding_id", "rule_id", "severity", "enterprise_id", "project_id", "person_id", "message",
+    "evidence",
+)  # fmt: skip
+SUBSIDY_COLUMNS = (
+    "enterprise_id", "project_id", "person_id", "claimed_amount", "payable", "verified_amount",
+    "blocking_rules",
+)  # fmt: skip
+TEXT_COLUMNS = {"finding_id", "rule_id", "severity", "enterprise_id", "project_id", "person_id",
+                "message", "evidence", "blocking_rules"}  # fmt: skip
+XLSX_MAX_ROWS = 1_048_575  # one header row
+
+
+def _safe(column: str) -> str:
+    """NOTE: formula injection: a cell starting = + - @ is shown as text, not run."""
+    if column not in TEXT_COLUMNS:
+        return column
+    return (
+        f"CASE WHEN substr({column}, 1, 1) IN ('=', '+', '-', '@') "
+        f"THEN concat('''', {column}) ELSE {column} END AS {column}"
+    )
+
+
+def _select(table: str, columns: tuple[str, ...], order: str) -> str:
+    return f"SELECT {', '.join(_safe(c) for c in columns)} FROM {table} ORDER BY {order}"
+
+
+def _path_literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def write_papers(con: duckdb.DuckDBPyConnection, out: Path) -> None:
+    """findings.csv/.parquet/.xlsx and subsidy.csv, rows in a stable order."""
+    findings = _select("findings", FINDINGS_COLUMNS, FINDINGS_ORDER)
+    con.execute(f"COPY ({findings}) TO {_path_literal(out / 'findings.csv')} (HEADER)")
+    con.execute(f"COPY ({findings}) TO {_path_literal(out / 'findings.parquet')} (FORMAT parquet)")
+    subsidy = _select("subsidy", SUBSIDY_COLUMNS, SUBSIDY_ORDER)
+    con.execute(f"COPY ({subsidy}) TO {_path_literal(out / 'subsidy.csv')} (HEADER)")
+    write_findings_xlsx(con, out / "findings.xlsx", findings)
+
+
+def write_findings_xlsx(con: duckdb.DuckDBPyConnection, path: Path, findings_sql: str) -> None:
+    """One sheet per rule (a second sheet when a rule exceeds Excel's row limit)."""
+    import openpyxl  # NOTE: only this output needs it
+
+    book = openpyxl.Workbook(write_only=True)
+    summary = book.create_sheet("summary")
+    summary.append(["rule_id", "severity", "findings"])
+    counts = con.execute(
+        "SELECT rule_id, min(severity), count(*) FROM findings GROUP BY rule_id ORDER BY rule_id"
+    ).fetchall()
+    for row in counts:
+        summary.append(list(row))
+    for rule_id, _severity, _count in counts:
+        cursor = con.execute(
+            f"SELECT * FROM ({findings_sql}) WHERE rule_id = ? ORDER BY {FINDINGS_ORDER}", [rule_id]
+        )
+        part, sheet, written = 1, None, XLSX_MAX_ROWS
+        while batch := cursor.fetchmany(10_000):
+            for row in batch:
+                if written >= XLSX_MAX_ROWS:
+                    sheet = book.create_sheet(rule_id if part == 1 else f"{rule_id} ({part})")
+                    sheet.append(list(FINDINGS_COLUMNS))
+                    part, written = part + 1, 0
+                assert sheet is not None
+                sheet.append(list(row))
+                written += 1
+    book.save(path)
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    """manifest.json, keys sorted so two runs differ only where their facts do."""
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
+        encoding="utf-8",
+    )

@@ -1,0 +1,304 @@
+"""audit(): the ordered steps from an export directory to findings, subsidy and reports.
+
+The run writes into a temporary folder beside OUT and moves it into place only when complete,
+so a failed or interrupted run leaves any earlier OUT as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from . import __version__, facts, gxcompat, sqlfuncs
+from .errors import AuditorError
+from .expectations import RuleOutcome, Validator
+from .findings import FINDINGS_DDL, write_findings, write_prior_blocks
+from .ingest import IngestResult, ingest
+from .mapping import resolve_mapping
+from .papers import sha256_of, write_manifest, write_papers
+from .policy import Policy, load_policy
+from .rules import Rule, load_rules
+from .subsidy import compute_subsidy
+from .workdays import load_calendar
+
+Progress = Callable[[str], None]
+DB_NAME = "audit.duckdb"
+
+
+@dataclass
+class AuditRun:
+    """What an audit did: exit status, seconds per phase, counts, GX outcomes."""
+
+    out: Path
+    exit_code: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    outcomes: list[RuleOutcome] = field(default_factory=list)
+
+    @contextmanager
+    def phase(self, name: str, progress: Progress | None) -> Iterator[None]:
+        """Time one phase and announce it."""
+        if progress:
+            progress(name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0) + time.perf_counter() - start, 3)
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Settings of one audit beyond its three arguments."""
+
+    mapping: str | None = None
+    holidays: Path | None = None
+    as_of: dt.date | None = None
+    id_mask: str = "6*4"
+    reports: bool = True
+    templates: Path | None = None
+    memory_limit: str = "3GB"
+
+
+def audit(
+    export_dir: Path | str,
+    policy: Policy | str,
+    out: Path | str,
+    options: AuditOptions | None = None,
+    progress: Progress | None = None,
+) -> AuditRun:
+    """Audit `export_dir` against `policy`, writing everything to `out`."""
+    export_dir, out = Path(export_dir), Path(out)
+    options = options or AuditOptions()
+    policy = policy if isinstance(policy, Policy) else load_policy(policy)
+    rules = [r for r in load_rules() if r.applies_to(policy)]
+    queries = facts.load_fact_queries()
+    mapping = resolve_mapping(export_dir, options.mapping)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    run = AuditRun(out=out)
+    started = time.perf_counter()
+    try:
+        _run(export_dir, policy, rules, queries, mapping, work, run, options, progress)
+        manifest = _manifest(export_dir, policy, rules, run, options)
+        manifest["seconds"] = round(time.perf_counter() - started, 3)
+        write_manifest(work, manifest)
+        _replace(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return run
+
+
+def _run(
+    export_dir: Path,
+    policy: Policy,
+    rules: list[Rule],
+    queries: list[facts.FactQuery],
+    mapping: Any,
+    work: Path,
+    run: AuditRun,
+    options: AuditOptions,
+    progress: Progress | None,
+) -> None:
+    spill = work / ".spill"
+    spill.mkdir()
+    db_path = work / DB_NAME
+    con = gxcompat.connect(db_path)
+    validator: Validator | None = None
+    try:
+        con.execute("SET memory_limit = ?", [options.memory_limit])
+        con.execute("SET temp_directory = ?", [str(spill)])
+        con.execute("SET TimeZone = 'Asia/Shanghai'")
+        sqlfuncs.register(con)
+        facts.load_dialect(con)
+        with run.phase("ingest", progress):
+            ingested = ingest(con, export_dir, mapping, spill, progress)
+        run.counts.update({f"rows.{k}": v for k, v in ingested.rows.items()})
+        run.ingested = ingested  # type: ignore[attr-defined]
+        as_of = options.as_of or dt.date.today()
+        with run.phase("facts", progress):
+            facts.load_policy_tables(con, policy, as_of)
+            _load_calendar(con, policy, as_of, options)
+        con.execute(FINDINGS_DDL)
+        con.execute("CREATE OR REPLACE TABLE prior_blocks (project_id VARCHAR, person_id VARCHAR)")
+        later = facts.depends_on(queries, "prior_blocks")
+        for round_queries in (
+            [q for q in queries if q.name not in later],
+            [q for q in queries if q.name in later],
+        ):
+            with run.phase("facts", progress):
+                facts.materialize(con, round_queries)
+            con.execute("CHECKPOINT")
+            for q in round_queries:
+                table_rules = [r for r in rules if r.table == q.name]
+                if not table_rules:
+                    continue
+                with run.phase("expectations", progress):
+                    validator = validator or Validator(db_path)
+                    outcomes = validator.validate(q.name, table_rules, q.grain, policy)
+                run.outcomes.extend(outcomes)
+                with run.phase("findings", progress):
+                    for outcome in outcomes:
+                        write_findings(con, outcome, q.grain)
+            write_prior_blocks(con)
+        with run.phase("subsidy", progress):
+            compute_subsidy(con)
+            _write_catalogue(con, rules)
+        with run.phase("papers", progress):
+            write_papers(con, work)
+        _count(con, run)
+        if options.reports:
+            with run.phase("reports", progress):
+                from .report import render_reports
+
+                run.counts["pages"] = render_reports(
+                    con, work, policy, id_mask=options.id_mask, templates_dir=options.templates
+                )
+        run.exit_code = 1 if run.counts["findings.block"] else 0
+    finally:
+        if validator is not None:
+            validator.close()
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _load_calendar(
+    con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, options: AuditOptions
+) -> None:
+    con.execute("CREATE OR REPLACE TABLE calendar (day DATE, is_workday BOOLEAN)")
+    workdays = policy.parameters.get("import_deadline_workdays")
+    if workdays is None:
+        return
+    span = con.execute(
+        "SELECT min(d), max(d) FROM ("
+        " SELECT CAST(min(signed_in_at) AS DATE) d FROM signins UNION ALL"
+        " SELECT CAST(max(signed_in_at) AS DATE) FROM signins UNION ALL"
+        " SELECT CAST(min(started_at) AS DATE) FROM study_sessions UNION ALL"
+        " SELECT CAST(max(ended_at) AS DATE) FROM study_sessions UNION ALL"
+        " SELECT CAST(min(submitted_at) AS DATE) FROM exams UNION ALL"
+        " SELECT CAST(max(submitted_at) AS DATE) FROM exams)"
+    ).fetchall()[0]
+    if not span or span[0] is None:
+        return
+    first, last = span[0], min(span[1], as_of)
+    if first > last:
+        return
+    end = last + dt.timedelta(days=7 * workdays + 40)
+    load_calendar(
+        con,
+        first,
+        end,
+        holidays_file=options.holidays,
+        overrides=getattr(policy, "workday_overrides", None) or {},
+    )
+
+
+def _write_catalogue(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
+    con.execute(
+        "CREATE OR REPLACE TABLE rule_catalogue (rule_id VARCHAR, severity VARCHAR, summary VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO rule_catalogue VALUES (?, ?, ?)",
+        [[r.id, r.severity, r.summary] for r in rules],
+    )
+
+
+def _count(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
+    row = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE severity = 'block'), "
+        "count(*) FILTER (WHERE severity = 'review'), count(*) FILTER (WHERE severity = 'info') "
+        "FROM findings"
+    ).fetchall()[0]
+    sub = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE payable), count(DISTINCT enterprise_id), "
+        "coalesce(sum(claimed_amount), 0), coalesce(sum(verified_amount), 0) FROM subsidy"
+    ).fetchall()[0]
+    assert row is not None and sub is not None
+    run.counts.update(
+        {
+            "findings": row[0],
+            "findings.block": row[1],
+            "findings.review": row[2],
+            "findings.info": row[3],
+            "claims": sub[0],
+            "claims.payable": sub[1],
+            "enterprises": sub[2],
+            "yuan.claimed": int(sub[3]),
+            "yuan.verified": int(sub[4]),
+        }
+    )
+
+
+def _manifest(
+    export_dir: Path, policy: Policy, rules: list[Rule], run: AuditRun, options: AuditOptions
+) -> dict[str, Any]:
+    ingested: IngestResult = run.ingested  # type: ignore[attr-defined]
+    inputs = {}
+    for table, src in sorted(ingested.sources.items()):
+        if src is None:
+            inputs[table] = None
+            continue
+        inputs[table] = {
+            "file": src.path.name,
+            "sha256": sha256_of(src.path),
+            "format": src.format,
+            "encoding": src.encoding,
+            "rows": ingested.rows[table],
+            "ignored_headers": ingested.ignored_headers.get(table, []),
+        }
+    extra = [p for p in (export_dir / "mapping.toml", options.holidays) if p and p.is_file()]
+    return {
+        "tool": {"name": "auditor", "version": __version__},
+        "policy": {
+            "id": policy.id,
+            "title": policy.title,
+            "sha256": sha256_of(policy.path) if policy.path else None,
+            "parameters": policy.parameters,
+            "requires": policy.requires,
+        },
+        "export_dir": str(export_dir.resolve()),
+        "inputs": inputs,
+        "other_inputs": {str(p.resolve()): sha256_of(p) for p in extra},
+        "counts": run.counts,
+        "timings": run.timings,
+        "validation": {
+            "rules_evaluated": len(run.outcomes),
+            "rules_failed": sorted(o.rule.id for o in run.outcomes if not o.success),
+            "results": [
+                {
+                    "rule_id": o.rule.id,
+                    "table": o.rule.table,
+                    "expectation": o.rule.expectation_type,
+                    "success": o.success,
+                    "element_count": o.element_count,
+                    "unexpected_count": o.unexpected_count,
+                }
+                for o in sorted(run.outcomes, key=lambda o: o.rule.id)
+            ],
+        },
+        "rules": {r.id: r.severity for r in rules},
+    }
+
+
+def _replace(work: Path, out: Path) -> None:
+    """Move the finished run into place; an earlier OUT is removed only after that succeeds."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        if not out.is_dir():
+            raise AuditorError(f"{out} exists and is not a directory")
+        out.rename(old)
+    work.rename(out)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,114 @@
+"""Rules as data: one TOML file per rule in checks/rules/, the file stem being the rule ID."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import RuleError
+from .policy import Policy
+from .resources import checks_dir
+
+SEVERITIES = ("block", "review", "info")
+RULE_ID = re.compile(r"^[A-Z][A-Z0-9_]+$")
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: which fact column it judges, how, how badly, and what to tell the user."""
+
+    id: str
+    severity: str
+    table: str
+    summary: str
+    message: str
+    evidence: tuple[str, ...]
+    expectation_type: str
+    expectation_kwargs: dict[str, Any] = field(compare=False)
+    when: str | None = None
+    source: str = ""
+
+    @property
+    def column(self) -> str:
+        """The fact column the expectation judges."""
+        return str(self.expectation_kwargs["column"])
+
+    @property
+    def placeholders(self) -> list[str]:
+        """Names the message fills in, in order."""
+        return PLACEHOLDER.findall(self.message)
+
+    def applies_to(self, policy: Policy) -> bool:
+        """Whether the policy switches this rule on (`when`)."""
+        return self.when is None or policy.is_set(self.when)
+
+    def parameters(self) -> list[str]:
+        """The `$PARAMETER` names its expectation uses."""
+        return [
+            v["$PARAMETER"]
+            for v in self.expectation_kwargs.values()
+            if isinstance(v, dict) and "$PARAMETER" in v
+        ]
+
+
+def rules_dir() -> Path:
+    """checks/rules/."""
+    return checks_dir() / "rules"
+
+
+def load_rules(folder: Path | None = None) -> list[Rule]:
+    """Every rule, sorted by ID."""
+    return [load_rule(p) for p in sorted((folder or rules_dir()).glob("*.toml"))]
+
+
+def load_rule(path: Path) -> Rule:
+    """Read and validate one rule file."""
+    rule_id = path.stem
+    where = f"rule file {path.name}"
+    if not RULE_ID.match(rule_id):
+        raise RuleError(f"{where}: the file stem must be a SCREAMING_SNAKE rule ID")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{where}: not valid TOML: {exc}") from exc
+    allowed = {
+        "severity",
+        "table",
+        "summary",
+        "message",
+        "evidence",
+        "when",
+        "source",
+        "expectation",
+    }
+    if extra := sorted(set(data) - allowed):
+        raise RuleError(f"{where}: unknown keys {extra}")
+    for key in ("severity", "table", "summary", "message"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise RuleError(f"{where}: `{key}` (text) is required")
+    if data["severity"] not in SEVERITIES:
+        raise RuleError(f"{where}: severity must be one of {SEVERITIES}")
+    exp = data.get("expectation")
+    if (
+        not isinstance(exp, dict)
+        or not isinstance(exp.get("type"), str)
+        or not isinstance(exp.get("kwargs"), dict)
+        or "column" not in exp["kwargs"]
+    ):
+        raise RuleError(f"{where}: [expectation] needs `type` and `kwargs` with a `column`")
+    return Rule(
+        id=rule_id,
+        severity=data["severity"],
+        table=data["table"],
+        summary=data["summary"],
+        message=data["message"],
+        evidence=tuple(data.get("evidence", ())),
+        expectation_type=exp["type"],
+        expectation_kwargs=dict(exp["kwargs"]),
+        when=data.get("when"),
+        source=data.get("source", ""),
+    )

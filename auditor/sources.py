@@ -1,0 +1,194 @@
+"""Find each contract table's file in an export and load it, untyped, into DuckDB.
+
+Every format ends as the same raw table: one VARCHAR column per header (named c0, c1, ... so
+that no header text ever reaches SQL) plus `_row`, the 1-based data row in the file. CSV is
+read by DuckDB itself; only GB18030 CSV is first re-encoded to UTF-8, and only .xlsx is
+streamed through openpyxl, because DuckDB reads neither without a downloaded extension.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .errors import ExportError
+
+SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".xlsx")
+CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One export file and what was learnt reading it."""
+
+    table: str
+    path: Path
+    format: str  # csv | parquet | jsonl | xlsx
+    headers: tuple[str, ...]
+    encoding: str | None = None
+
+
+def find_file(export_dir: Path, table: str, stem: str) -> Path | None:
+    """The one file holding `table` (named STEM + a known suffix), or None."""
+    found = [export_dir / f"{stem}{s}" for s in SUFFIXES if (export_dir / f"{stem}{s}").is_file()]
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise ExportError(f"table {table} is given by several files ({names}); keep one")
+    return found[0] if found else None
+
+
+def _format_of(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    return name.rsplit(".", 1)[-1]
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")  # type: ignore[return-value]
+
+
+def _detect_encoding(path: Path) -> str:
+    """utf-8-sig, utf-8 or gb18030: the first that decodes the whole file."""
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        offset = 0
+        try:
+            with _open_binary(path) as fh:
+                while chunk := fh.read(CHUNK_BYTES):
+                    decoder.decode(chunk)
+                    offset += len(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        except (OSError, EOFError) as exc:
+            raise ExportError(f"cannot read the file: {exc}", file=path.name) from exc
+        if encoding == "utf-8":
+            with _open_binary(path) as fh:
+                return "utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
+        return encoding
+    raise ExportError("the text is neither UTF-8 nor GB18030", file=path.name)
+
+
+def _recode_to_utf8(path: Path, encoding: str, work_dir: Path) -> Path:
+    target = work_dir / f"{path.name}.utf8.csv"
+    with _open_binary(path) as src, target.open("wb") as dst:
+        reader = codecs.getreader(encoding)(src)
+        while text := reader.read(CHUNK_BYTES):
+            dst.write(text.encode("utf-8"))
+    return target
+
+
+def _csv_headers(path: Path, encoding: str) -> tuple[str, ...]:
+    with _open_binary(path) as fh:
+        text = io.TextIOWrapper(fh, encoding=encoding, newline="")
+        try:
+            row = next(csv.reader(text))
+        except StopIteration:
+            raise ExportError("the file is empty (no header row)", file=path.name) from None
+        except csv.Error as exc:
+            raise ExportError(f"the header row is not valid CSV: {exc}", file=path.name) from exc
+    return tuple(h.strip() for h in row)
+
+
+def _xlsx_rows(path: Path, table: str) -> Iterator[list[str]]:
+    import openpyxl  # NOTE: imported here; only .xlsx exports need it
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise ExportError(f"not a readable .xlsx workbook: {exc}", file=path.name) from exc
+    names = book.sheetnames
+    if table in names:
+        sheet = book[table]
+    elif len(names) == 1:
+        sheet = book[names[0]]
+    else:
+        raise ExportError(
+            f"the workbook has several sheets ({', '.join(names)}) and none is named {table!r}",
+            file=path.name,
+        )
+    for row in sheet.iter_rows(values_only=True):
+        yield ["" if v is None else _cell_text(v) for v in row]
+    book.close()
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_to_csv(path: Path, table: str, work_dir: Path) -> Path:
+    target = work_dir / f"{path.name}.csv"
+    with target.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(_xlsx_rows(path, table))
+    return target
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: Path) -> SourceFile:
+    """Load `path` into the raw table `raw_<table>` and describe what was read."""
+    fmt = _format_of(path)
+    raw = f"raw_{table}"
+    if path.stat().st_size == 0:
+        raise ExportError("the file is empty (no header row)", file=path.name)
+    if fmt in ("csv", "xlsx"):
+        encoding = None
+        readable = path
+        if fmt == "xlsx":
+            readable = _xlsx_to_csv(path, table, work_dir)
+            encoding = "utf-8"
+        else:
+            encoding = _detect_encoding(path)
+            if encoding == "gb18030":
+                readable = _recode_to_utf8(path, encoding, work_dir)
+        headers = _csv_headers(readable, "utf-8-sig")
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TABLE {raw} AS SELECT *, row_number() OVER () AS _row "
+                f"FROM read_csv(?, columns = {columns}, header = true, auto_detect = false, "
+                "delim = ',', quote = '\"', escape = '\"', strict_mode = true)",
+                [str(readable)],
+            )
+        except duckdb.Error as exc:
+            raise ExportError(f"not valid CSV: {_first_line(exc)}", file=path.name) from exc
+        return SourceFile(table, path, "xlsx" if fmt == "xlsx" else "csv", headers, encoding)
+    reader = {"parquet": "read_parquet(?)", "jsonl": "read_json(?, format = 'newline_delimited')"}
+    try:
+        names = [
+            r[0]
+            for r in con.execute(f"DESCRIBE SELECT * FROM {reader[fmt]}", [str(path)]).fetchall()
+        ]
+        select = ", ".join(
+            f"CAST({quote_ident(n)} AS VARCHAR) AS c{i}" for i, n in enumerate(names)
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE {raw} AS SELECT {select}, row_number() OVER () AS _row "
+            f"FROM {reader[fmt]}",
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        raise ExportError(f"not a readable {fmt} file: {_first_line(exc)}", file=path.name) from exc
+    return SourceFile(table, path, fmt, tuple(names))
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier for any text: double quotes, inner quotes doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,76 @@
+"""DuckDB functions backed by python-stdnum: the only engine-specific Python the facts call.
+
+`ric_valid` judges a resident ID (GB 11643) by length, digits, check digit and a real birth date
+only. stdnum's own `ric.validate` also demands that the birth-place code existed in the birth
+year, which rejects real people (codes from later re-zoning, HK/Macau/Taiwan residence permits
+810000/820000/830000, foreigners' permanent-residence numbers starting with 9), so the region is
+reported separately by `ric_region_known`, and only as information.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pyarrow as pa
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError
+
+EARLIEST_BIRTH_YEAR = 1900
+
+
+def is_valid_ric(number: str | None, today: dt.date | None = None) -> bool:
+    """Check digit and birth date of an 18-character resident ID; the region is not judged."""
+    if number is None:
+        return False
+    number = ric.compact(number)
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    try:
+        if number[17] != ric.calc_check_digit(number):
+            return False
+        born = ric.get_birth_date(number)
+    except ValidationError:
+        return False
+    return born.year >= EARLIEST_BIRTH_YEAR and born <= (today or dt.date.today())
+
+
+def is_known_ric_region(number: str | None) -> bool:
+    """Whether stdnum knows the birth-place code for the birth year (information only)."""
+    if number is None:
+        return False
+    try:
+        ric.get_birth_place(number)
+    except (ValidationError, ValueError, KeyError):
+        return False
+    return True
+
+
+def is_valid_uscc(code: str | None) -> bool:
+    """Unified Social Credit Code check character (GB 32100)."""
+    return code is not None and uscc.is_valid(code)
+
+
+def _vectorised(fn):  # type: ignore[no-untyped-def]
+    def run(values: pa.Array) -> pa.Array:
+        return pa.array([fn(v) for v in values.to_pylist()], type=pa.bool_())
+
+    return run
+
+
+def register(con: duckdb.DuckDBPyConnection) -> None:
+    """Make ric_valid, ric_region_known and uscc_valid callable from the fact SQL."""
+    for name, fn in (
+        ("ric_valid", is_valid_ric),
+        ("ric_region_known", is_known_ric_region),
+        ("uscc_valid", is_valid_uscc),
+    ):
+        con.create_function(
+            name,
+            _vectorised(fn),
+            [duckdb.sqltype("VARCHAR")],
+            duckdb.sqltype("BOOLEAN"),
+            type="arrow",
+            null_handling="special",
+            side_effects=False,
+        )

@@ -1,0 +1,10 @@
+-- _dialect: the DuckDB spellings of the few functions the facts need that differ between
+-- engines. This file is the one dialect-specific place: a Spark port replaces it (Spark has
+-- add_months, datediff and unix_timestamp natively) and leaves every fact file unchanged.
+CREATE OR REPLACE MACRO add_months(d, n) AS CAST(d + to_months(CAST(n AS INTEGER)) AS DATE);
+CREATE OR REPLACE MACRO seconds_between(a, b) AS date_diff('second', a, b);
+CREATE OR REPLACE MACRO days_between(a, b) AS date_diff('day', CAST(a AS DATE), CAST(b AS DATE));
+CREATE OR REPLACE MACRO day_of(ts) AS CAST(ts AS DATE);
+CREATE OR REPLACE MACRO start_of_day(d) AS CAST(CAST(d AS DATE) AS TIMESTAMP);
+CREATE OR REPLACE MACRO add_days(d, n) AS CAST(CAST(d AS DATE) + CAST(n AS INTEGER) AS DATE);
+CREATE OR REPLACE MACRO year_of(ts) AS CAST(year(ts) AS INTEGER);

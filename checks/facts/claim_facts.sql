@@ -1,0 +1,63 @@
+-- claim_facts: the one wide row per claim that the claim rules validate (grain: project_id,
+-- person_id). Rule columns are never NULL: GX does not count a NULL as unexpected.
+-- person_id_valid        ID_INVALID: check digit and birth date (GB 11643)
+-- region_known           ID_REGION_UNKNOWN (info): birth-place code known to python-stdnum
+-- employment_covered     NOT_EMPLOYED: 1 when the roster covers the training period
+-- size_eligible          SIZE_INELIGIBLE: 1 when the enterprise's size class may claim
+-- activity_count         NO_ACTIVITY: sign-ins + study sessions + exams
+-- early_activity_count   BEFORE_APPROVAL;  late_activity_count WINDOW_EXCEEDED
+-- outside_period_count   OUTSIDE_POLICY_PERIOD
+-- import_late_days       IMPORT_LATE: calendar days after the deadline, 0 when on time
+-- credited_minutes       HOURS_SHORT
+-- signin_count           NO_SIGNIN;  unsigned_study_days STUDY_WITHOUT_SIGNIN
+-- qa_count               NO_QA;  exam_count NO_EXAM
+-- exam_before_study_end  EXAM_BEFORE_STUDY_END: 1 when the last exam precedes the last study end
+-- overlapped_claims      SEQUENCE_OVERLAP;  earlier_course_claims DUPLICATE_COURSE
+-- amount_diff_yuan       AMOUNT_MISMATCH: |amount - subsidy_yuan|
+SELECT
+    b.project_id,
+    b.person_id,
+    b.enterprise_id,
+    e.name AS enterprise_name,
+    coalesce(e.size_class, '') AS size_class,
+    b.course_id,
+    b.approved_on,
+    b.window_end,
+    b.imported_at,
+    b.amount,
+    b.first_activity_at,
+    b.last_activity_at,
+    b.last_study_end_at,
+    b.last_exam_at,
+    coalesce(pf.person_id_valid, false) AS person_id_valid,
+    coalesce(pf.region_known, false) AS region_known,
+    coalesce(em.employment_covered, 0) AS employment_covered,
+    CASE WHEN e.size_class IN (SELECT size_class FROM policy_size_classes) THEN 1 ELSE 0 END
+        AS size_eligible,
+    b.activity_count,
+    b.early_activity_count,
+    b.late_activity_count,
+    b.outside_period_count,
+    ci.import_deadline,
+    coalesce(ci.import_late_days, 0) AS import_late_days,
+    b.credited_minutes,
+    b.signin_count,
+    b.unsigned_study_days,
+    b.first_unsigned_day,
+    b.qa_count,
+    b.exam_count,
+    CASE WHEN b.exam_count > 0 AND b.study_count > 0 AND b.last_exam_at < b.last_study_end_at
+         THEN 1 ELSE 0 END AS exam_before_study_end,
+    coalesce(sq.overlapped_claims, 0) AS overlapped_claims,
+    sq.overlapped_project_id,
+    coalesce(du.earlier_course_claims, 0) AS earlier_course_claims,
+    du.first_course_project_id,
+    abs(coalesce(b.amount, 0) - pol.subsidy_yuan) AS amount_diff_yuan
+FROM claim_base b
+CROSS JOIN policy pol
+LEFT JOIN enterprises e ON e.enterprise_id = b.enterprise_id
+LEFT JOIN person_facts pf ON pf.person_id = b.person_id
+LEFT JOIN claim_employment em ON em.project_id = b.project_id AND em.person_id = b.person_id
+LEFT JOIN claim_import ci ON ci.project_id = b.project_id AND ci.person_id = b.person_id
+LEFT JOIN claim_sequence sq ON sq.project_id = b.project_id AND sq.person_id = b.person_id
+LEFT JOIN claim_duplicate du ON du.project_id = b.project_id AND du.person_id = b.person_id

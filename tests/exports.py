@@ -1,0 +1,47 @@
+"""Build small export directories from Python rows, for tests."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from auditor.contract import TABLES
+
+CLEAN_WORLD = Path(__file__).parent / "rules" / "_clean_world.toml"
+
+
+def clean_world(policy: str) -> dict[str, list[dict[str, Any]]]:
+    """The clean world's rows for one policy: a fresh copy each call."""
+    return tomllib.loads(CLEAN_WORLD.read_text(encoding="utf-8"))[policy]
+
+
+def cell(value: Any) -> str:
+    """A value as the contract writes it in CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write_export(folder: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
+    """Write TABLE.csv for every contract table (header only when it has no rows)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        rows = tables.get(table.name, [])
+        names = [c.name for c in table.columns]
+        with (folder / f"{table.name}.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(names)
+            for row in rows:
+                unknown = set(row) - set(names)
+                assert not unknown, f"{table.name}: unknown columns {unknown}"
+                writer.writerow([cell(row.get(n)) for n in names])
+    return folder
