@@ -1,0 +1,38 @@
+# Two commands a new user needs: `make audit` (sets up, audits sample_exports) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OUT ?= out/sample
+
+.PHONY: setup browser audit test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e . --group dev
+	touch $@
+
+# Headless Chromium and CJK fonts for the report browser test (Debian packages).
+browser:
+	@sh scripts/install-browser.sh
+
+# Exit status 1 means "audit done, blocking findings present": the sample has them by design.
+audit: setup
+	$(BIN)/auditor audit sample_exports --policy shanghai-2022 --out $(OUT) || [ $$? -eq 1 ]
+	@echo "reports: $(OUT)/index.html"
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check auditor tests benchmarks
+	$(BIN)/ruff format --check auditor tests benchmarks
+	$(BIN)/mypy auditor
+
+bench: setup
+	$(BIN)/python benchmarks/run_benchmark.py --sessions 10000000 --check-limits
+
+clean:
+	rm -rf $(VENV) out build dist

@@ -1,0 +1,214 @@
+"""The export contract at the door: formats, encodings, mappings, and clear errors."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from auditor.errors import ExportError
+from auditor.ingest import ingest
+from auditor.mapping import Mapping, load_mapping
+from tests.exports import clean_world, write_export
+
+
+def _ingest(
+    export: Path, tmp_path: Path, mapping: Mapping | None = None
+) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    ingest(con, export, mapping or Mapping(), work)
+    return con
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    return write_export(tmp_path / "export", clean_world("shanghai-2022"))
+
+
+def _study_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute(
+        "SELECT project_id, person_id, started_at, ended_at FROM study_sessions ORDER BY started_at"
+    ).fetchall()
+
+
+def _convert(export: Path, table: str, fmt: str) -> None:
+    src = export / f"{table}.csv"
+    con = duckdb.connect()
+    rel = f"read_csv('{src}', all_varchar = true)"
+    if fmt == "parquet":
+        con.execute(
+            f"COPY (SELECT * FROM {rel}) TO '{export / (table + '.parquet')}' (FORMAT parquet)"
+        )
+    elif fmt == "jsonl":
+        con.execute(f"COPY (SELECT * FROM {rel}) TO '{export / (table + '.jsonl')}' (FORMAT json)")
+    elif fmt == "csv.gz":
+        with src.open("rb") as fh, gzip.open(export / f"{table}.csv.gz", "wb") as gz:
+            shutil.copyfileobj(fh, gz)
+    elif fmt == "xlsx":
+        import csv
+
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        with src.open(encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                sheet.append(row)
+        book.save(export / f"{table}.xlsx")
+    src.unlink()
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl", "csv.gz", "xlsx"])
+def test_every_format_reads_the_same_rows(fmt: str, export: Path, tmp_path: Path) -> None:
+    expected = _study_rows(_ingest(export, tmp_path))
+    _convert(export, "study_sessions", fmt)
+    assert _study_rows(_ingest(export, tmp_path)) == expected
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_bom_and_gb18030_csv(encoding: str, export: Path, tmp_path: Path) -> None:
+    path = export / "trainees.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    con = _ingest(export, tmp_path)
+    assert con.execute("SELECT name FROM trainees").fetchall() == [("张伟",)]
+
+
+def test_iso_timestamps_with_and_without_offset(export: Path, tmp_path: Path) -> None:
+    path = export / "signins.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("2022-03-02 07:55:00", "2022-03-02T07:55:00").replace(
+        "2022-03-03 07:55:00", "2022-03-02T23:55:00Z"
+    )
+    path.write_text(text, encoding="utf-8")
+    con = _ingest(export, tmp_path)
+    got = [str(r[0]) for r in con.execute("SELECT signed_in_at FROM signins ORDER BY 1").fetchall()]
+    assert got == ["2022-03-02 07:55:00", "2022-03-03 07:55:00"]  # Z is UTC: +8 h local
+
+
+def test_missing_table_names_it_and_lists_the_folder(export: Path, tmp_path: Path) -> None:
+    (export / "claims.csv").unlink()
+    with pytest.raises(
+        ExportError, match=r"missing table file\(s\): claims.*the directory has: enterprises.csv"
+    ):
+        _ingest(export, tmp_path)
+
+
+def test_optional_tables_may_be_absent(export: Path, tmp_path: Path) -> None:
+    (export / "qa.csv").unlink()
+    con = _ingest(export, tmp_path)
+    assert con.execute("SELECT count(*) FROM qa").fetchall() == [(0,)]
+
+
+def test_missing_column_names_it_and_lists_the_headers(export: Path, tmp_path: Path) -> None:
+    path = export / "claims.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("imported_at", "import_time"), encoding="utf-8"
+    )
+    with pytest.raises(
+        ExportError, match=r"claims.csv.*lacks required column\(s\) imported_at.*import_time"
+    ):
+        _ingest(export, tmp_path)
+
+
+def test_bad_date_names_file_row_and_column(export: Path, tmp_path: Path) -> None:
+    path = export / "projects.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2022-03-01", "2022-02-30"), encoding="utf-8"
+    )
+    with pytest.raises(ExportError) as err:
+        _ingest(export, tmp_path)
+    assert (err.value.file, err.value.row, err.value.column) == ("projects.csv", 1, "approved_on")
+
+
+def test_bad_amount_names_row_and_column(export: Path, tmp_path: Path) -> None:
+    rows = clean_world("shanghai-2022")
+    rows["claims"].append({**rows["claims"][0], "project_id": "P2", "amount": "六百"})
+    export = write_export(tmp_path / "e2", rows)
+    with pytest.raises(ExportError) as err:
+        _ingest(export, tmp_path)
+    assert (err.value.file, err.value.row, err.value.column) == ("claims.csv", 2, "amount")
+
+
+def test_enumeration_value_outside_the_contract(export: Path, tmp_path: Path) -> None:
+    rows = clean_world("shanghai-2022")
+    rows["trainees"][0]["employment"] = "intern"
+    export = write_export(tmp_path / "e2", rows)
+    with pytest.raises(ExportError, match="labor_contract | dispatch | other"):
+        _ingest(export, tmp_path)
+
+
+def test_unparseable_activity_time_is_kept_for_bad_timestamp(export: Path, tmp_path: Path) -> None:
+    path = export / "signins.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2022-03-03 07:55:00", "2022-13-45 25:00:00"),
+        encoding="utf-8",
+    )
+    con = _ingest(export, tmp_path)
+    assert con.execute("SELECT count(*) FROM signins").fetchall() == [(2,)]
+    assert con.execute("SELECT source_row, raw_value FROM unparsed_values").fetchall() == [
+        (2, "2022-13-45 25:00:00")
+    ]
+
+
+def test_empty_file_is_an_error(export: Path, tmp_path: Path) -> None:
+    (export / "exams.csv").write_bytes(b"")
+    with pytest.raises(ExportError, match="exams.csv.*empty"):
+        _ingest(export, tmp_path)
+
+
+def test_two_files_for_one_table(export: Path, tmp_path: Path) -> None:
+    _convert(export, "qa", "parquet")
+    (export / "qa.csv").write_text("project_id,person_id,posted_at,role\n", encoding="utf-8")
+    with pytest.raises(ExportError, match="several files"):
+        _ingest(export, tmp_path)
+
+
+def test_mapping_renames_headers_values_and_files(export: Path, tmp_path: Path) -> None:
+    path = export / "trainees.csv"
+    text = path.read_text(encoding="utf-8")
+    text = (
+        text.replace("person_id", "身份证号码")
+        .replace("employment", "用工形式")
+        .replace("labor_contract", "劳动合同")
+    )
+    (export / "花名册.csv").write_text(text, encoding="utf-8")
+    path.unlink()
+    mapping_file = tmp_path / "mapping.toml"
+    mapping_file.write_text(
+        '[tables.trainees]\nfile = "花名册"\n[tables.trainees.columns]\n"身份证号码" = "person_id"\n'
+        '"用工形式" = "employment"\n[tables.trainees.values.employment]\n"劳动合同" = "labor_contract"\n',
+        encoding="utf-8",
+    )
+    con = _ingest(export, tmp_path, load_mapping(mapping_file))
+    assert con.execute("SELECT person_id, employment FROM trainees").fetchall() == [
+        ("310101199001011234", "labor_contract")
+    ]
+
+
+def test_mapping_two_headers_onto_one_column(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.toml"
+    path.write_text(
+        '[tables.claims.columns]\n"a" = "person_id"\n"b" = "person_id"\n', encoding="utf-8"
+    )
+    with pytest.raises(ExportError, match="maps both 'a' and 'b' onto 'person_id'"):
+        load_mapping(path)
+
+
+def test_hostile_header_never_reaches_sql_as_text(export: Path, tmp_path: Path) -> None:
+    path = export / "qa.csv"
+    text = path.read_text(encoding="utf-8")
+    hostile = '"x"" AS y; DROP TABLE claims; --"'
+    path.write_text(text.replace("text", hostile, 1), encoding="utf-8")
+    mapping_file = tmp_path / "m.toml"
+    mapping_file.write_text(
+        '[tables.qa.columns]\n\'x" AS y; DROP TABLE claims; --\' = "text"\n', encoding="utf-8"
+    )
+    con = _ingest(export, tmp_path, load_mapping(mapping_file))
+    assert con.execute("SELECT count(*) FROM claims").fetchall() == [(1,)]
+    assert con.execute("SELECT text FROM qa").fetchall() == [("请问数据透视表如何分组？",)]
