@@ -90,5 +90,7 @@ def test_every_rule_has_a_firing_and_a_quiet_case() -> None:
     by_rule: dict[str, set[bool]] = {}
     for rule_id, _, case, _ in CASES:
         by_rule.setdefault(rule_id, set()).add(bool(case["fires"]))
-    missing = {r.id for r in load_rules()} - {r for r, kinds in by_rule.items() if kinds == {True, False}}
+    missing = {r.id for r in load_rules()} - {
+        r for r, kinds in by_rule.items() if kinds == {True, False}
+    }
     assert not missing, f"rules without both a firing and a non-firing case: {sorted(missing)}"
