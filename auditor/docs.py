@@ -1,0 +1,99 @@
+"""Generate the reference tables in docs/ from the data they describe, so they cannot drift.
+
+`python -m auditor.docs` rewrites the text between `<!-- generated:NAME -->` and
+`<!-- /generated:NAME -->` in docs/*.md; tests/test_docs.py fails when a file is out of date.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from .contract import TABLES
+from .policy import PARAMETERS, REQUIREMENTS, list_policies
+from .rules import load_rules
+
+
+def contract_tables() -> str:
+    """Markdown: every table and column of the export contract."""
+    parts = []
+    for t in TABLES:
+        need = "required" if t.required else "optional (absent = no rows)"
+        parts.append(f"### `{t.name}` — {t.help} File {need}.\n")
+        parts.append("| column | type | required | meaning |\n|---|---|---|---|")
+        for c in t.columns:
+            values = f" One of: {', '.join(f'`{v}`' for v in c.values)}." if c.values else ""
+            parts.append(f"| `{c.name}` | {c.kind} | {'★' if c.required else ''} | {c.help}.{values} |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+def rules_table() -> str:
+    """Markdown: every rule with severity, table, column, condition and source."""
+    lines = [
+        "| rule | severity | applies when | fact column | expectation | summary | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in load_rules():
+        kwargs = ", ".join(
+            f"{k}={v['$PARAMETER'] if isinstance(v, dict) else v}"
+            for k, v in r.expectation_kwargs.items()
+            if k != "column"
+        )
+        lines.append(
+            f"| `{r.id}` | {r.severity} | {r.when or 'always'} | `{r.table}.{r.column}` | "
+            f"{r.expectation_type.removeprefix('expect_column_values_to_')}({kwargs}) | "
+            f"{r.summary} | {r.source} |"
+        )
+    return "\n".join(lines)
+
+
+def policies_table() -> str:
+    """Markdown: parameters and requirements of every shipped policy."""
+    found = list_policies()
+    head = "| parameter | meaning | " + " | ".join(f"`{p.id}`" for p in found) + " |"
+    lines = [head, "|---|---|" + "---|" * len(found)]
+    for par in PARAMETERS:
+        values = " | ".join(_show(p.parameters.get(par.name)) for p in found)
+        lines.append(f"| `{par.name}` | {par.help} | {values} |")
+    for key, help_text in REQUIREMENTS.items():
+        values = " | ".join("yes" if p.requires[key] else "no" for p in found)
+        lines.append(f"| `requires.{key}` | {help_text} | {values} |")
+    return "\n".join(lines)
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+GENERATORS = {"contract": contract_tables, "rules": rules_table, "policies": policies_table}
+
+
+def render(text: str) -> str:
+    """`text` with every generated block refreshed."""
+    for name, fn in GENERATORS.items():
+        pattern = re.compile(
+            rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.DOTALL
+        )
+        text = pattern.sub(lambda m, fn=fn: m.group(1) + fn() + "\n" + m.group(2), text)
+    return text
+
+
+def main(folder: Path) -> int:
+    """Rewrite docs/*.md in place; returns 0."""
+    for path in sorted(folder.glob("*.md")):
+        old = path.read_text(encoding="utf-8")
+        new = render(old)
+        if new != old:
+            path.write_text(new, encoding="utf-8")
+            print(f"updated {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs")))

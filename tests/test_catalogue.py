@@ -1,0 +1,91 @@
+"""Every rule file is consistent with the facts, the policies, its test cases and the docs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from auditor import facts, sqlfuncs
+from auditor.findings import POLICY_SCALARS
+from auditor.policy import list_policies, load_policy
+from auditor.rules import load_rules
+from tests.exports import clean_world, write_export
+
+RULES = load_rules()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def fact_columns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list]]:
+    """Every fact table's columns with their values, built from the clean world."""
+    from auditor.ingest import ingest
+    from auditor.mapping import Mapping
+    from auditor.workdays import load_calendar
+
+    tmp = tmp_path_factory.mktemp("cat")
+    export = write_export(tmp / "export", clean_world("shanghai-2022"))
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    sqlfuncs.register(con)
+    facts.load_dialect(con)
+    ingest(con, export, Mapping(), tmp)
+    facts.load_policy_tables(con, load_policy("shanghai-2022"), dt.date(2023, 1, 1))
+    load_calendar(con, dt.date(2022, 1, 1), dt.date(2022, 12, 31))
+    con.execute("CREATE TABLE prior_blocks (project_id VARCHAR, person_id VARCHAR)")
+    facts.materialize(con, facts.load_fact_queries())
+    out: dict[str, dict[str, list]] = {}
+    for q in facts.load_fact_queries():
+        rel = con.execute(f"SELECT * FROM {q.name}")
+        names = [d[0] for d in rel.description]
+        rows = rel.fetchall()
+        out[q.name] = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+    return out
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_column_exists_and_is_never_null(rule, fact_columns) -> None:
+    assert rule.table in fact_columns, f"{rule.id}: no fact table {rule.table}"
+    values = fact_columns[rule.table].get(rule.column)
+    assert values is not None, f"{rule.id}: {rule.table} has no column {rule.column}"
+    assert values and all(v is not None for v in values), f"{rule.id}: {rule.column} is NULL"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_message_and_evidence_names_resolve(rule, fact_columns) -> None:
+    known = set(fact_columns[rule.table]) | POLICY_SCALARS
+    missing = [n for n in (*rule.placeholders, *rule.evidence) if n not in known]
+    assert not missing, f"{rule.id}: unknown names {missing}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_parameters_are_defined_by_every_policy_the_rule_applies_to(rule) -> None:
+    for policy in list_policies():
+        if rule.applies_to(policy):
+            for name in rule.parameters():
+                assert policy.parameters.get(name) is not None, (
+                    f"{rule.id}: {policy.id} lacks {name}"
+                )
+
+
+def test_fact_tables_with_rules_declare_their_grain() -> None:
+    grains = {q.name: q.grain for q in facts.load_fact_queries()}
+    for rule in RULES:
+        assert grains.get(rule.table), f"{rule.table} (used by {rule.id}) declares no grain"
+
+
+def test_every_rule_is_in_the_docs_and_has_a_case_file() -> None:
+    docs = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f"`{rule.id}`" in docs
+        assert (ROOT / "tests" / "rules" / f"{rule.id}.toml").is_file()
+
+
+def test_no_two_rules_share_an_expectation() -> None:
+    seen = {}
+    for rule in RULES:
+        key = (rule.table, rule.expectation_type, repr(sorted(rule.expectation_kwargs.items())))
+        assert key not in seen, f"{rule.id} repeats {seen[key]}: GX would merge them"
+        seen[key] = rule.id

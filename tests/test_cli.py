@@ -1,0 +1,99 @@
+"""The command line: exit statuses 0/1/2, one-line errors, the catalogue commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from auditor.cli import cli
+from tests.exports import clean_world, write_export
+
+
+def _audit(export: Path, out: Path, *extra: str):
+    return CliRunner().invoke(
+        cli,
+        ["audit", str(export), "--policy", "shanghai-2022", "--out", str(out),
+         "--as-of", "2023-06-30", "--no-reports", "--quiet", *extra],
+    )  # fmt: skip
+
+
+def test_clean_export_exits_0(tmp_path: Path) -> None:
+    result = _audit(write_export(tmp_path / "e", clean_world("shanghai-2022")), tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "1 claims, 1 payable" in result.output
+    assert (tmp_path / "out" / "findings.csv").is_file()
+
+
+def test_blocking_finding_exits_1(tmp_path: Path) -> None:
+    rows = clean_world("shanghai-2022")
+    rows["exams"] = []
+    result = _audit(write_export(tmp_path / "e", rows), tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert "0 payable" in result.output
+
+
+def test_review_only_exits_0(tmp_path: Path) -> None:
+    rows = clean_world("shanghai-2022")
+    rows["claims"][0]["amount"] = 601
+    result = _audit(write_export(tmp_path / "e", rows), tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "1 review" in result.output
+
+
+def test_bad_input_exits_2_with_one_line_naming_file_row_column(tmp_path: Path) -> None:
+    rows = clean_world("shanghai-2022")
+    rows["projects"][0]["approved_on"] = "2022-02-30"
+    result = _audit(write_export(tmp_path / "e", rows), tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: file projects.csv, row 1, column approved_on: value is empty or cannot be read as date"
+    ]
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_policy_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["audit", str(tmp_path), "--policy", "nowhere-1999", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "shipped policies: shanghai-2022, yingkou-2020" in result.output
+
+
+def test_missing_export_dir_exits_2(tmp_path: Path) -> None:
+    result = _audit(tmp_path / "nothing", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_usage_error_exits_2() -> None:
+    assert CliRunner().invoke(cli, ["audit"]).exit_code == 2
+
+
+def test_failed_run_leaves_earlier_out_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _audit(write_export(tmp_path / "e", clean_world("shanghai-2022")), out).exit_code == 0
+    before = (out / "subsidy.csv").read_bytes()
+    (tmp_path / "e" / "claims.csv").write_text("project_id\n", encoding="utf-8")
+    assert _audit(tmp_path / "e", out).exit_code == 2
+    assert (out / "subsidy.csv").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_policies_and_rules_list() -> None:
+    runner = CliRunner()
+    policies = runner.invoke(cli, ["policies"])
+    assert policies.exit_code == 0 and "shanghai-2022" in policies.output
+    yingkou = runner.invoke(cli, ["rules", "--policy", "yingkou-2020"])
+    assert "SIZE_INELIGIBLE" in yingkou.output and "NO_QA" not in yingkou.output
+    shanghai = runner.invoke(cli, ["rules", "--policy", "shanghai-2022"])
+    assert "NO_QA" in shanghai.output and "SIZE_INELIGIBLE" not in shanghai.output
+
+
+def test_user_policy_file_is_validated(tmp_path: Path) -> None:
+    bad = tmp_path / "mine.toml"
+    bad.write_text('title = "x"\n[parameters]\nsubsidy_yuan = "six hundred"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["rules", "--policy", str(bad)])
+    assert result.exit_code == 2
+    assert "subsidy_yuan must be int" in result.output
