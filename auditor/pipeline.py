@@ -44,6 +44,7 @@ class AuditRun:
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     outcomes: list[RuleOutcome] = field(default_factory=list)
+    ingested: IngestResult | None = None
 
     @contextmanager
     def phase(self, name: str, progress: Progress | None) -> Iterator[None]:
@@ -127,7 +128,7 @@ def _run(
         with run.phase("ingest", progress):
             ingested = ingest(con, export_dir, mapping, spill, progress)
         run.counts.update({f"rows.{k}": v for k, v in ingested.rows.items()})
-        run.ingested = ingested  # type: ignore[attr-defined]
+        run.ingested = ingested
         as_of = options.as_of or dt.date.today()
         with run.phase("facts", progress):
             facts.load_policy_tables(con, policy, as_of)
@@ -245,8 +246,9 @@ def _count(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
 def _manifest(
     export_dir: Path, policy: Policy, rules: list[Rule], run: AuditRun, options: AuditOptions
 ) -> dict[str, Any]:
-    ingested: IngestResult = run.ingested  # type: ignore[attr-defined]
-    inputs = {}
+    ingested = run.ingested
+    assert ingested is not None
+    inputs: dict[str, dict[str, Any] | None] = {}
     for table, src in sorted(ingested.sources.items()):
         if src is None:
             inputs[table] = None

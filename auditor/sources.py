@@ -89,7 +89,7 @@ def _recode_to_utf8(path: Path, encoding: str, work_dir: Path) -> Path:
 
 def _csv_headers(path: Path, encoding: str) -> tuple[str, ...]:
     with _open_binary(path) as fh:
-        text = io.TextIOWrapper(fh, encoding=encoding, newline="")
+        text = io.TextIOWrapper(fh, encoding=encoding, newline="")  # type: ignore[type-var]
         try:
             row = next(csv.reader(text))
         except StopIteration:

@@ -10,6 +10,7 @@ reported separately by `ric_region_known`, and only as information.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import duckdb
 import pyarrow as pa
@@ -51,7 +52,7 @@ def is_valid_uscc(code: str | None) -> bool:
     return code is not None and uscc.is_valid(code)
 
 
-def _vectorised(fn):  # type: ignore[no-untyped-def]
+def _vectorised(fn: Callable[[str | None], bool]) -> Callable[[pa.Array], pa.Array]:
     def run(values: pa.Array) -> pa.Array:
         return pa.array([fn(v) for v in values.to_pylist()], type=pa.bool_())
 
@@ -65,7 +66,7 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
         ("ric_region_known", is_known_ric_region),
         ("uscc_valid", is_valid_uscc),
     ):
-        con.create_function(
+        con.create_function(  # type: ignore[call-overload]
             name,
             _vectorised(fn),
             [duckdb.sqltype("VARCHAR")],
