@@ -132,7 +132,7 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
             raise PolicyError(
                 f"{where}: parameter {p.name} must be {p.kind.__name__}, got {value!r}"
             )
-        if p.kind is int and value < 0:
+        if isinstance(value, int) and value < 0:
             raise PolicyError(f"{where}: parameter {p.name} must not be negative, got {value}")
         params[p.name] = value
     sizes = params["eligible_size_classes"]
