@@ -70,6 +70,11 @@ def cli() -> None:
     help="How reports mask ID numbers: leading*trailing characters kept.",
 )
 @click.option("--no-reports", is_flag=True, help="Write only the working papers, no HTML.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Any rejected row is an error (exit 2) instead of a BAD_ROW finding.",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 def audit(
     export_dir: Path,
@@ -80,6 +85,7 @@ def audit(
     as_of: dt.datetime | None,
     id_mask: str,
     no_reports: bool,
+    strict: bool,
     quiet: bool,
 ) -> None:
     """Audit EXPORT_DIR against a policy and write findings, subsidy and reports to OUT.
@@ -104,6 +110,7 @@ def audit(
         as_of=as_of.date() if as_of else None,
         id_mask=id_mask,
         reports=not no_reports,
+        strict=strict,
     )
     run = run_audit(export_dir, policy_name, out, options, progress)
     c = run.counts

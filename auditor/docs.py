@@ -24,7 +24,9 @@ def contract_tables() -> str:
         parts.append("| column | type | required | meaning |\n|---|---|---|---|")
         for c in t.columns:
             values = f" One of: {', '.join(f'`{v}`' for v in c.values)}." if c.values else ""
-            parts.append(f"| `{c.name}` | {c.kind} | {'★' if c.required else ''} | {c.help}.{values} |")
+            parts.append(
+                f"| `{c.name}` | {c.kind} | {'★' if c.required else ''} | {c.help}.{values} |"
+            )
         parts.append("")
     return "\n".join(parts)
 

@@ -20,6 +20,12 @@ from .errors import ExportError
 from .mapping import Mapping, TableMapping
 from .sources import SourceFile, find_file, load_raw, quote_ident
 
+ID_COLUMNS = ("enterprise_id", "project_id", "person_id")
+REJECTS_DDL = (
+    "CREATE OR REPLACE TABLE rejects (source_table VARCHAR, file VARCHAR, source_row BIGINT, "
+    "column_name VARCHAR, reason VARCHAR, enterprise_id VARCHAR, project_id VARCHAR, "
+    "person_id VARCHAR)"
+)
 # NOTE: the one place that knows how text becomes a typed value; DuckDB dialect.
 TS_WITH_OFFSET = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
 
@@ -29,7 +35,9 @@ class IngestResult:
     """What was read: per table its file, rows and ignored headers."""
 
     sources: dict[str, SourceFile | None] = field(default_factory=dict)
-    rows: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # accepted
+    rows_read: dict[str, int] = field(default_factory=dict)
+    rows_rejected: dict[str, int] = field(default_factory=dict)
     ignored_headers: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -113,7 +121,7 @@ def _type_table(
         f"FROM raw_{table.name}",
         params,
     )
-    _check_values(con, table, src)
+    _reject_bad_values(con, table, src)
     columns = ", ".join(c.name for c in table.columns)
     con.execute(
         f"CREATE OR REPLACE TABLE {table.name} AS SELECT _row, {columns} FROM stage_{table.name}"
@@ -139,8 +147,8 @@ def _sql_type(col: Column) -> str:
     )
 
 
-def _check_values(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile) -> None:
-    """Stop at the first row whose value breaks the contract, naming row and column."""
+def _value_checks(table: Table) -> list[tuple[Column, str, str]]:
+    """(column, SQL condition on the stage table, reason) for every value rule of the contract."""
     checks: list[tuple[Column, str, str]] = []
     for col in table.columns:
         lenient_ts = col.kind == "timestamp" and table.name in ACTIVITY_TABLES
@@ -165,15 +173,63 @@ def _check_values(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile)
                     "must be one of " + " | ".join(col.values),
                 )
             )
+    return checks
+
+
+def _reject_bad_values(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile) -> None:
+    """Move every row with a value the contract forbids to `rejects`, with its first reason."""
+    checks = _value_checks(table)
     if not checks:
         return
-    aggregates = ", ".join(f"min(_row) FILTER (WHERE {cond})" for _, cond, _ in checks)
-    first_rows = con.execute(f"SELECT {aggregates} FROM stage_{table.name}").fetchall()[0]
-    assert first_rows is not None
-    bad = [(row, col, why) for (col, _, why), row in zip(checks, first_rows, strict=True) if row]
-    if bad:
-        row, col, why = min(bad, key=lambda b: b[0])
-        raise ExportError(f"value {why}", file=src.path.name, row=int(row), column=col.name)
+    column = (
+        "CASE " + " ".join(f"WHEN {cond} THEN '{col.name}'" for col, cond, _ in checks) + " END"
+    )
+    reason = (
+        "CASE " + " ".join(f"WHEN {cond} THEN 'value {why}'" for _, cond, why in checks) + " END"
+    )
+    names = {c.name for c in table.columns}
+    ids = [
+        f"upper(nullif(trim(r_{k}), '')) AS {k}" if k in names else f"NULL AS {k}"
+        for k in ID_COLUMNS
+    ]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE bad_{table.name} AS SELECT _row, {column} AS column_name, "
+        f"{reason} AS reason, {', '.join(ids)} FROM stage_{table.name} "
+        f"WHERE {' OR '.join(f'({cond})' for _, cond, _ in checks)}"
+    )
+    con.execute(
+        f"INSERT INTO rejects SELECT ?, ?, _row, column_name, reason, {', '.join(ID_COLUMNS)} "
+        f"FROM bad_{table.name}",
+        [table.name, src.path.name],
+    )
+    con.execute(f"DELETE FROM stage_{table.name} WHERE _row IN (SELECT _row FROM bad_{table.name})")
+    con.execute(f"DROP TABLE bad_{table.name}")
+
+
+def _value_rejects(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rejects found after reading (bad values), as opposed to rows DuckDB could not parse."""
+    return int(
+        con.execute(
+            "SELECT count(*) FROM rejects WHERE source_table = ? AND reason LIKE 'value %'", [table]
+        ).fetchall()[0][0]
+    )
+
+
+def first_reject(con: duckdb.DuckDBPyConnection) -> ExportError | None:
+    """The first rejected row as an error, for --strict."""
+    rows = con.execute(
+        "SELECT file, source_row, column_name, reason, (SELECT count(*) FROM rejects) FROM rejects "
+        "ORDER BY file, source_row LIMIT 1"
+    ).fetchall()
+    if not rows:
+        return None
+    file, row, column, reason, total = rows[0]
+    return ExportError(
+        f"{reason} ({total} row(s) rejected in all; see rejects.csv)",
+        file=file,
+        row=int(row),
+        column=column,
+    )
 
 
 def _empty_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -198,6 +254,7 @@ def ingest(
         "CREATE OR REPLACE TABLE unparsed_values (source_table VARCHAR, source_row BIGINT, "
         "project_id VARCHAR, person_id VARCHAR, column_name VARCHAR, raw_value VARCHAR)"
     )
+    con.execute(REJECTS_DDL)
     result = IngestResult()
     missing = []
     for table in TABLES:
@@ -211,9 +268,15 @@ def ingest(
             progress(f"reading {path.name}")
         src = load_raw(con, table.name, path, work_dir)
         result.sources[table.name] = src
+        read = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchall()[0][0]
         result.ignored_headers[table.name] = _type_table(con, table, src, tmap)
-        count = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0]
-        result.rows[table.name] = int(count[0]) if count else 0
+        accepted = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
+        rejected = con.execute(
+            "SELECT count(*) FROM rejects WHERE source_table = ?", [table.name]
+        ).fetchall()[0][0]
+        result.rows[table.name] = int(accepted)
+        result.rows_rejected[table.name] = int(rejected)
+        result.rows_read[table.name] = int(read) + int(rejected) - _value_rejects(con, table.name)
     if missing:
         present = sorted(p.name for p in export_dir.iterdir() if p.is_file())
         raise ExportError(
@@ -224,8 +287,9 @@ def ingest(
         if table.name not in result.sources:
             _empty_table(con, table)
             result.sources[table.name] = None
-            result.rows[table.name] = 0
+            result.rows[table.name] = result.rows_read[table.name] = 0
+            result.rows_rejected[table.name] = 0
     return result
 
 
-__all__ = ["IngestResult", "ingest", "quote_ident"]
+__all__ = ["IngestResult", "first_reject", "ingest", "quote_ident"]

@@ -25,7 +25,11 @@ SUBSIDY_COLUMNS = (
     "enterprise_id", "project_id", "person_id", "claimed_amount", "payable", "verified_amount",
     "blocking_rules",
 )  # fmt: skip
-TEXT_COLUMNS = {"finding_id", "rule_id", "severity", "enterprise_id", "project_id", "person_id",
+REJECT_COLUMNS = (
+    "source_table", "file", "source_row", "column_name", "reason", "enterprise_id", "project_id",
+    "person_id",
+)  # fmt: skip
+TEXT_COLUMNS = {"source_table", "file", "column_name", "reason", "finding_id", "rule_id", "severity", "enterprise_id", "project_id", "person_id",
                 "message", "evidence", "blocking_rules"}  # fmt: skip
 XLSX_MAX_ROWS = 1_048_575  # one header row
 
@@ -55,6 +59,8 @@ def write_papers(con: duckdb.DuckDBPyConnection, out: Path) -> None:
     con.execute(f"COPY ({findings}) TO {_path_literal(out / 'findings.parquet')} (FORMAT parquet)")
     subsidy = _select("subsidy", SUBSIDY_COLUMNS, SUBSIDY_ORDER)
     con.execute(f"COPY ({subsidy}) TO {_path_literal(out / 'subsidy.csv')} (HEADER)")
+    rejects = _select("rejects", REJECT_COLUMNS, "file, source_row")
+    con.execute(f"COPY ({rejects}) TO {_path_literal(out / 'rejects.csv')} (HEADER)")
     write_findings_xlsx(con, out / "findings.xlsx", findings)
 
 

@@ -23,7 +23,7 @@ from . import __version__, facts, gxcompat, sqlfuncs
 from .errors import AuditorError
 from .expectations import RuleOutcome, Validator
 from .findings import FINDINGS_DDL, write_findings, write_prior_blocks
-from .ingest import IngestResult, ingest
+from .ingest import IngestResult, first_reject, ingest
 from .mapping import resolve_mapping
 from .papers import sha256_of, write_manifest, write_papers
 from .policy import Policy, load_policy
@@ -67,6 +67,7 @@ class AuditOptions:
     as_of: dt.date | None = None
     id_mask: str = "6*4"
     reports: bool = True
+    strict: bool = False
     templates: Path | None = None
     memory_limit: str = "3GB"
 
@@ -129,6 +130,8 @@ def _run(
             ingested = ingest(con, export_dir, mapping, spill, progress)
         run.counts.update({f"rows.{k}": v for k, v in ingested.rows.items()})
         run.ingested = ingested
+        if options.strict and (error := first_reject(con)):
+            raise error
         as_of = options.as_of or dt.date.today()
         with run.phase("facts", progress):
             facts.load_policy_tables(con, policy, as_of)
@@ -258,7 +261,9 @@ def _manifest(
             "sha256": sha256_of(src.path),
             "format": src.format,
             "encoding": src.encoding,
-            "rows": ingested.rows[table],
+            "rows_read": ingested.rows_read[table],
+            "rows_accepted": ingested.rows[table],
+            "rows_rejected": ingested.rows_rejected[table],
             "ignored_headers": ingested.ignored_headers.get(table, []),
         }
     extra = [p for p in (export_dir / "mapping.toml", options.holidays) if p and p.is_file()]

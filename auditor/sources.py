@@ -23,6 +23,7 @@ from .errors import ExportError
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".xlsx")
 CHUNK_BYTES = 1 << 20
+MAX_LINE_BYTES = 16 << 20  # a 1 MB text cell must fit in a row
 
 
 @dataclass(frozen=True)
@@ -155,16 +156,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: P
             if encoding == "gb18030":
                 readable = _recode_to_utf8(path, encoding, work_dir)
         headers = _csv_headers(readable, "utf-8-sig")
-        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
-        try:
-            con.execute(
-                f"CREATE OR REPLACE TABLE {raw} AS SELECT *, row_number() OVER () AS _row "
-                f"FROM read_csv(?, columns = {columns}, header = true, auto_detect = false, "
-                "delim = ',', quote = '\"', escape = '\"', strict_mode = true)",
-                [str(readable)],
-            )
-        except duckdb.Error as exc:
-            raise ExportError(f"not valid CSV: {_first_line(exc)}", file=path.name) from exc
+        _read_csv(con, raw, table, readable, path.name, len(headers))
         return SourceFile(table, path, "xlsx" if fmt == "xlsx" else "csv", headers, encoding)
     reader = {"parquet": "read_parquet(?)", "jsonl": "read_json(?, format = 'newline_delimited')"}
     try:
@@ -183,6 +175,66 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: P
     except duckdb.Error as exc:
         raise ExportError(f"not a readable {fmt} file: {_first_line(exc)}", file=path.name) from exc
     return SourceFile(table, path, fmt, tuple(names))
+
+
+REJECT_REASONS = {
+    "MISSING COLUMNS": "row has fewer fields than the header",
+    "TOO MANY COLUMNS": "row has more fields than the header",
+    "UNQUOTED VALUE": "row has a quote in an unquoted field",
+    "LINE SIZE OVER MAXIMUM": f"row is longer than {MAX_LINE_BYTES} bytes",
+    "INVALID ENCODING": "row is not valid text in the file's encoding",
+}
+
+
+def _read_csv(
+    con: duckdb.DuckDBPyConnection, raw: str, table: str, readable: Path, name: str, width: int
+) -> None:
+    """DuckDB reads the CSV; rows it cannot split go to `rejects` with their record number.
+
+    `_row` counts data records from 1 in the file, rejected ones included, so a row's number
+    is the same in the findings, the rejects and a text editor (header = line 1, record N =
+    line N + 1 when no field spans lines).
+    """
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    con.execute("DROP TABLE IF EXISTS csv_rejects")
+    con.execute("DROP TABLE IF EXISTS csv_scans")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE raw0 AS SELECT *, row_number() OVER () AS _row "
+            f"FROM read_csv(?, columns = {columns}, header = true, auto_detect = false, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            f"max_line_size = {MAX_LINE_BYTES}, store_rejects = true, "
+            "rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')",
+            [str(readable)],
+        )
+    except duckdb.Error as exc:
+        raise ExportError(f"not valid CSV: {_first_line(exc)}", file=name) from exc
+    bad = con.execute(
+        "SELECT DISTINCT CAST(line AS BIGINT) - 1 AS rec, error_type FROM csv_rejects ORDER BY rec"
+    ).fetchall()
+    if not bad:
+        con.execute(f"ALTER TABLE raw0 RENAME TO {raw}")
+        return
+    # NOTE: accepted record k is the k-th record number not rejected: with rejected numbers
+    # r1 < r2 < ..., it moves up by j once k >= r_j - j + 1.
+    con.execute("CREATE OR REPLACE TEMP TABLE breaks (b BIGINT, shift BIGINT)")
+    con.executemany(
+        "INSERT INTO breaks VALUES (?, ?)", [[rec - j + 1, j] for j, (rec, _) in enumerate(bad, 1)]
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT r.* EXCLUDE (_row), "
+        "r._row + coalesce(b.shift, 0) AS _row FROM raw0 r "
+        "ASOF LEFT JOIN (SELECT b, max(shift) AS shift FROM breaks GROUP BY b) b ON r._row >= b.b"
+    )
+    con.executemany(
+        "INSERT INTO rejects VALUES (?, ?, ?, NULL, ?, NULL, NULL, NULL)",
+        [
+            [table, name, rec, REJECT_REASONS.get(kind, f"unreadable row ({kind})")]
+            for rec, kind in bad
+        ],
+    )
+    con.execute("DROP TABLE raw0")
+    con.execute("DROP TABLE breaks")
 
 
 def quote_ident(name: str) -> str:

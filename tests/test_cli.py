@@ -41,13 +41,19 @@ def test_review_only_exits_0(tmp_path: Path) -> None:
     assert "1 review" in result.output
 
 
-def test_bad_input_exits_2_with_one_line_naming_file_row_column(tmp_path: Path) -> None:
+def test_bad_row_is_a_finding_and_strict_makes_it_exit_2(tmp_path: Path) -> None:
     rows = clean_world("shanghai-2022")
-    rows["projects"][0]["approved_on"] = "2022-02-30"
-    result = _audit(write_export(tmp_path / "e", rows), tmp_path / "out")
+    rows["claims"].append({**rows["claims"][0], "project_id": "P2", "amount": "六百"})
+    export = write_export(tmp_path / "e", rows)
+    lenient = _audit(export, tmp_path / "lenient")
+    assert lenient.exit_code == 0, lenient.output
+    assert "1 review" in lenient.output
+    assert "BAD_ROW" in (tmp_path / "lenient" / "findings.csv").read_text(encoding="utf-8")
+    result = _audit(export, tmp_path / "out", "--strict")
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "error: file projects.csv, row 1, column approved_on: value is empty or cannot be read as date"
+        "error: file claims.csv, row 2, column amount: value is empty or cannot be read as "
+        "decimal (1 row(s) rejected in all; see rejects.csv)"
     ]
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
@@ -75,7 +81,7 @@ def test_failed_run_leaves_earlier_out_untouched(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert _audit(write_export(tmp_path / "e", clean_world("shanghai-2022")), out).exit_code == 0
     before = (out / "subsidy.csv").read_bytes()
-    (tmp_path / "e" / "claims.csv").write_text("project_id\n", encoding="utf-8")
+    (tmp_path / "e" / "claims.csv").write_text("project_id\n", encoding="utf-8")  # no columns
     assert _audit(tmp_path / "e", out).exit_code == 2
     assert (out / "subsidy.csv").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []

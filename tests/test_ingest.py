@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import re
 import shutil
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import duckdb
 import pytest
 
 from auditor.errors import ExportError
-from auditor.ingest import ingest
+from auditor.ingest import first_reject, ingest
 from auditor.mapping import Mapping, load_mapping
 from tests.exports import clean_world, write_export
 
@@ -117,34 +116,54 @@ def test_missing_column_names_it_and_lists_the_headers(export: Path, tmp_path: P
         _ingest(export, tmp_path)
 
 
-def test_bad_date_names_file_row_and_column(export: Path, tmp_path: Path) -> None:
+def _rejects(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute(
+        "SELECT file, source_row, column_name, reason FROM rejects ORDER BY 1, 2"
+    ).fetchall()
+
+
+def test_bad_date_is_rejected_naming_file_row_and_column(export: Path, tmp_path: Path) -> None:
     path = export / "projects.csv"
     path.write_text(
         path.read_text(encoding="utf-8").replace("2022-03-01", "2022-02-30"), encoding="utf-8"
     )
-    with pytest.raises(ExportError) as err:
-        _ingest(export, tmp_path)
-    assert (err.value.file, err.value.row, err.value.column) == ("projects.csv", 1, "approved_on")
+    con = _ingest(export, tmp_path)
+    assert _rejects(con) == [
+        ("projects.csv", 1, "approved_on", "value is empty or cannot be read as date")
+    ]
+    assert con.execute("SELECT count(*) FROM projects").fetchall() == [(0,)]
+    error = first_reject(con)
+    assert error is not None
+    assert (error.file, error.row, error.column) == ("projects.csv", 1, "approved_on")
 
 
 def test_bad_amount_names_row_and_column(export: Path, tmp_path: Path) -> None:
     rows = clean_world("shanghai-2022")
     rows["claims"].append({**rows["claims"][0], "project_id": "P2", "amount": "六百"})
-    export = write_export(tmp_path / "e2", rows)
-    with pytest.raises(ExportError) as err:
-        _ingest(export, tmp_path)
-    assert (err.value.file, err.value.row, err.value.column) == ("claims.csv", 2, "amount")
+    con = _ingest(write_export(tmp_path / "e2", rows), tmp_path)
+    assert _rejects(con) == [
+        ("claims.csv", 2, "amount", "value is empty or cannot be read as decimal")
+    ]
+    assert con.execute("SELECT project_id FROM claims").fetchall() == [("P1",)]
 
 
 def test_enumeration_value_outside_the_contract(export: Path, tmp_path: Path) -> None:
     rows = clean_world("shanghai-2022")
     rows["trainees"][0]["employment"] = "intern"
-    export = write_export(tmp_path / "e2", rows)
-    with pytest.raises(
-        ExportError, match=re.escape("one of labor_contract | dispatch | other")
-    ) as err:
-        _ingest(export, tmp_path)
-    assert (err.value.file, err.value.row, err.value.column) == ("trainees.csv", 1, "employment")
+    con = _ingest(write_export(tmp_path / "e2", rows), tmp_path)
+    assert _rejects(con) == [
+        ("trainees.csv", 1, "employment", "value must be one of labor_contract | dispatch | other")
+    ]
+
+
+def test_malformed_csv_rows_are_rejected_and_numbered(export: Path, tmp_path: Path) -> None:
+    path = export / "signins.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, "P1,310101199001011234")  # record 2: too few fields
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = _ingest(export, tmp_path)
+    assert _rejects(con) == [("signins.csv", 2, None, "row has fewer fields than the header")]
+    assert con.execute("SELECT _row FROM signins ORDER BY _row").fetchall() == [(1,), (3,)]
 
 
 def test_unparseable_activity_time_is_kept_for_bad_timestamp(export: Path, tmp_path: Path) -> None:
