@@ -124,6 +124,29 @@ def audit(
 
 
 @cli.command()
+@click.argument("out", type=click.Path(path_type=Path))
+def verify(out: Path) -> None:
+    """Say whether the inputs of the audit in OUT have changed since it ran.
+
+    Recomputes the SHA-256 of every input file named in OUT/manifest.json. Exit status 0 when
+    all are unchanged, 1 when any changed or is missing, 2 when OUT is not an audit.
+
+    Example:
+
+    \b
+        auditor verify out/sample
+    """
+    from .verify import verify_inputs
+
+    checks = verify_inputs(out)
+    for check in checks:
+        click.echo(f"{check.status}\t{check.path}")
+    bad = [c for c in checks if c.status != "same"]
+    click.echo(f"{len(checks) - len(bad)} of {len(checks)} inputs unchanged")
+    sys.exit(1 if bad else 0)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def policies(as_json: bool) -> None:
     """List the shipped policy profiles.

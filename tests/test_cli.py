@@ -103,3 +103,24 @@ def test_user_policy_file_is_validated(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["rules", "--policy", str(bad)])
     assert result.exit_code == 2
     assert "subsidy_yuan must be int" in result.output
+
+
+def test_verify_detects_a_changed_input(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "e", clean_world("shanghai-2022"))
+    assert _audit(export, tmp_path / "out").exit_code == 0
+    same = CliRunner().invoke(cli, ["verify", str(tmp_path / "out")])
+    assert same.exit_code == 0, same.output
+    assert "8 of 8 inputs unchanged" in same.output
+    (export / "study_sessions.csv").write_text(
+        (export / "study_sessions.csv").read_text(encoding="utf-8").replace("20:00:00", "21:00:00"),
+        encoding="utf-8",
+    )
+    changed = CliRunner().invoke(cli, ["verify", str(tmp_path / "out")])
+    assert changed.exit_code == 1
+    assert f"changed\t{export / 'study_sessions.csv'}" in changed.output
+
+
+def test_verify_of_a_folder_that_is_no_audit_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["verify", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "manifest.json does not exist" in result.output
