@@ -206,7 +206,7 @@ def _load_calendar(
         first,
         end,
         holidays_file=options.holidays,
-        overrides=getattr(policy, "workday_overrides", None) or {},
+        overrides=policy.workday_overrides,
     )
 
 

@@ -59,6 +59,7 @@ class Policy:
     parameters: dict[str, Any]
     requires: dict[str, bool]
     path: Path | None = field(default=None, compare=False)
+    workday_overrides: dict[dt.date, bool] = field(default_factory=dict, compare=False)
 
     def is_set(self, key: str) -> bool:
         """Whether `parameters.X` is given or `requires.X` is true (a rule's `when`)."""
@@ -105,7 +106,7 @@ def load_policy(name_or_path: str | Path) -> Policy:
 
 def _validate(path: Path, data: dict[str, Any]) -> Policy:
     where = f"policy file {path}"
-    unknown = set(data) - {"title", "sources", "parameters", "requires"}
+    unknown = set(data) - {"title", "sources", "parameters", "requires", "workday_overrides"}
     if unknown:
         raise PolicyError(f"{where}: unknown keys {sorted(unknown)}")
     if not isinstance(data.get("title"), str):
@@ -147,6 +148,18 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
         raise PolicyError(f"{where}: [requires] takes only {sorted(REQUIREMENTS)}")
     if any(not isinstance(v, bool) for v in req.values()):
         raise PolicyError(f"{where}: [requires] values are true or false")
+    overrides: dict[dt.date, bool] = {}
+    raw_overrides = data.get("workday_overrides", {})
+    if not isinstance(raw_overrides, dict):
+        raise PolicyError(f'{where}: [workday_overrides] maps "YYYY-MM-DD" to true or false')
+    for key, value in raw_overrides.items():
+        try:
+            day = dt.date.fromisoformat(str(key))
+        except ValueError:
+            raise PolicyError(f"{where}: workday_overrides key {key!r} is not YYYY-MM-DD") from None
+        if not isinstance(value, bool):
+            raise PolicyError(f"{where}: workday_overrides.{key} must be true or false")
+        overrides[day] = value
     return Policy(
         id=path.stem,
         title=data["title"],
@@ -154,4 +167,5 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
         parameters=params,
         requires={k: bool(req.get(k, False)) for k in REQUIREMENTS},
         path=path,
+        workday_overrides=overrides,
     )
