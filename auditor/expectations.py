@@ -61,8 +61,18 @@ class Validator:
         )
 
     def close(self) -> None:
-        """Release GX's connections, so the database file is closed when the audit ends."""
-        self._source.get_engine().dispose()
+        """Release GX's connections, so the database file is closed when the audit ends.
+
+        NOTE: the datasource and its execution engine each hold a SQLAlchemy engine.
+        """
+        execution_engine = getattr(self._source, "_execution_engine", None)
+        engines = [
+            getattr(execution_engine, "engine", None),
+            getattr(self._source, "_engine", None),
+        ]
+        for engine in engines:
+            if engine is not None:
+                engine.dispose()
 
     def validate(
         self, table: str, rules: list[Rule], grain: tuple[str, ...], policy: Policy

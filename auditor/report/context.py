@@ -1,0 +1,105 @@
+"""What each report page shows: one documented dataclass per page (the template contract).
+
+Templates only format these values; every number a page shows is computed here or in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class EnterpriseRow:
+    """One enterprise in the index."""
+
+    enterprise_id: str = field(metadata=_help("Unified Social Credit Code"))
+    name: str = field(metadata=_help("registered name"))
+    district: str = field(metadata=_help("district, '' when not given"))
+    page: str = field(metadata=_help("file name of its page under enterprises/"))
+    claims: int = field(metadata=_help("claims filed"))
+    payable: int = field(metadata=_help("claims found payable"))
+    claimed_yuan: float = field(metadata=_help("yuan claimed"))
+    verified_yuan: float = field(metadata=_help("yuan verified payable"))
+    block: int = field(metadata=_help("blocking findings"))
+    review: int = field(metadata=_help("findings that need review"))
+    info: int = field(metadata=_help("informational findings"))
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    """How often one rule fired."""
+
+    rule_id: str = field(metadata=_help("rule ID"))
+    severity: str = field(metadata=_help("block | review | info"))
+    summary: str = field(metadata=_help("what the rule checks, in Chinese"))
+    findings: int = field(metadata=_help("findings of this rule"))
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """One finding on an enterprise page."""
+
+    rule_id: str = field(metadata=_help("rule ID"))
+    severity: str = field(metadata=_help("block | review | info"))
+    project_id: str = field(metadata=_help("project, '' for enterprise-level findings"))
+    person_id: str = field(metadata=_help("trainee's ID number, whole: templates mask it"))
+    person_name: str = field(metadata=_help("trainee's name from the roster, '' if unknown"))
+    message: str = field(metadata=_help("the finding in Chinese, with its figures"))
+    evidence: str = field(metadata=_help("the facts behind it, pretty-printed JSON"))
+
+
+@dataclass(frozen=True)
+class TraineeRow:
+    """One claim on an enterprise page."""
+
+    person_id: str = field(metadata=_help("ID number, whole: templates mask it"))
+    name: str = field(metadata=_help("name from the roster"))
+    phone: str = field(metadata=_help("phone from the roster, whole: templates mask it"))
+    project_id: str = field(metadata=_help("project claimed"))
+    credited_minutes: float = field(metadata=_help("credited study minutes"))
+    payable: bool = field(metadata=_help("whether the claim is payable"))
+    blocking_rules: str = field(metadata=_help("rules that block it, comma-separated"))
+    verified_yuan: float = field(metadata=_help("verified amount"))
+
+
+@dataclass(frozen=True)
+class IndexContext:
+    """The index page: every enterprise, where to look first."""
+
+    documented_template = "index.html.j2"
+    policy_title: str = field(metadata=_help("the policy's title"))
+    policy_id: str = field(metadata=_help("the policy profile's name"))
+    enterprises: list[EnterpriseRow] = field(metadata=_help("largest unpayable amount first"))
+    rules: list[RuleCount] = field(metadata=_help("rules that fired, most findings first"))
+    claims: int = field(metadata=_help("claims in the export"))
+    payable: int = field(metadata=_help("payable claims"))
+    claimed_yuan: float = field(metadata=_help("yuan claimed in all"))
+    verified_yuan: float = field(metadata=_help("yuan verified in all"))
+    gap_chart_svg: str = field(metadata=_help("inline SVG: claimed vs verified, top enterprises"))
+    rules_chart_svg: str = field(metadata=_help("inline SVG: findings by rule"))
+
+
+@dataclass(frozen=True)
+class EnterpriseContext:
+    """One enterprise's page: its claims, findings and evidence."""
+
+    documented_template = "enterprise.html.j2"
+    policy_title: str = field(metadata=_help("the policy's title"))
+    enterprise: EnterpriseRow = field(metadata=_help("the enterprise's summary row"))
+    findings: list[FindingView] = field(metadata=_help("blocking first, then by project, person"))
+    trainees: list[TraineeRow] = field(metadata=_help("one row per claim, by project and person"))
+    min_study_minutes: int = field(metadata=_help("the policy's minimum credited study time"))
+    study_chart_svg: str = field(metadata=_help("inline SVG: credited study time histogram"))
+
+
+PAGES = {"index": IndexContext, "enterprise": EnterpriseContext}
+ROWS = (EnterpriseRow, RuleCount, FindingView, TraineeRow)
+
+
+def field_help(cls: type) -> dict[str, str]:
+    """Each field's help text, for the docs and the contract test."""
+    return {f.name: f.metadata.get("help", "") for f in fields(cls)}
