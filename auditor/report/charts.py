@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +36,14 @@ BINS = 12  # equal bins from 0 to twice the minimum, then one overflow bin
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 # NOTE: matplotlib measures text with DejaVu when no CJK font is installed and warns per glyph;
 # the SVG keeps the text as text, so the browser draws it with the page's CJK font stack.
-warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+
+
+@contextmanager
+def _drawing() -> Iterator[None]:
+    """Our style, and no per-glyph warnings (see the NOTE above)."""
+    with warnings.catch_warnings(), plt.rc_context(_style()):
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing", category=UserWarning)
+        yield
 
 
 def _style() -> Any:
@@ -106,7 +115,7 @@ class HistogramFrame:
 
 def histogram_frame(min_study_minutes: int) -> HistogramFrame:
     """Draw axes, labels and the policy line once, and measure where bars go."""
-    with plt.rc_context(_style()):
+    with _drawing():
         fig, ax = plt.subplots(figsize=(6.4, 2.6))
         edges = bin_edges_minutes(min_study_minutes)
         ax.set_xlim(0, edges[-1] + edges[1])
@@ -150,7 +159,7 @@ def gap_chart(names: list[str], claimed: list[float], verified: list[float]) -> 
     """Horizontal bars: claimed vs verified yuan per enterprise."""
     if not names:
         return ""
-    with plt.rc_context(_style()):
+    with _drawing():
         fig, ax = plt.subplots(figsize=(7.2, 0.32 * len(names) + 1.0))
         ys = list(range(len(names)))[::-1]
         ax.barh([y + 0.2 for y in ys], claimed, height=0.4, color="#bbbbbb", label="申领")
@@ -168,7 +177,7 @@ def rules_chart(rule_ids: list[str], counts: list[int]) -> str:
     """Horizontal bars: findings by rule."""
     if not rule_ids:
         return ""
-    with plt.rc_context(_style()):
+    with _drawing():
         fig, ax = plt.subplots(figsize=(7.2, 0.28 * len(rule_ids) + 1.0))
         ys = list(range(len(rule_ids)))[::-1]
         ax.barh(ys, counts, color=BAR_COLOUR)

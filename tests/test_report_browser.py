@@ -1,0 +1,87 @@
+"""The reports in a real browser: Debian's headless Chromium, driven by Playwright.
+
+Fails (never skips) when Chromium is missing: `make setup browser` installs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditor.pipeline import AuditOptions, audit
+from auditor.report.render import page_name
+from tests.exports import write_export
+from tests.test_report import hostile_world
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), (
+        "Chromium is missing: run `make browser` (apt-get install chromium)"
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("browser")
+    rows = hostile_world()
+    rows["claims"][1]["amount"] = 600
+    audit(
+        write_export(tmp / "export", rows),
+        "shanghai-2022",
+        tmp / "out",
+        AuditOptions(as_of=dt.date(2023, 6, 30)),
+    )
+    return tmp / "out"
+
+
+@pytest.mark.parametrize("page", ["index.html", "enterprises/91310000MA1FL0LX3F.html", "hostile"])
+def test_page_renders_chinese_without_errors_or_injected_script(
+    browser, out: Path, page: str
+) -> None:
+    if page == "hostile":
+        page = f"enterprises/{page_name('../../X')}"
+    tab = browser.new_page(viewport={"width": 1200, "height": 1400})
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
+    tab.goto((out / page).as_uri())
+    tab.wait_for_load_state("load")
+    assert errors == []
+    assert tab.evaluate("window.__pwned") is None, "a script from trainee text ran"
+    text = tab.inner_text("body")
+    assert "培训补贴" in text
+    # CJK glyphs really render: a run of Chinese is laid out at a real width, and the font the
+    # page asks for first is installed.
+    width = tab.evaluate(
+        "() => { const s = document.createElement('span'); s.textContent = '培训补贴审核报告';"
+        " document.body.appendChild(s); return s.getBoundingClientRect().width; }"
+    )
+    assert width > 8 * 10
+    glyphs, tofu = tab.evaluate(
+        "() => { const c = document.createElement('canvas').getContext('2d');"
+        " c.font = '32px ' + getComputedStyle(document.body).fontFamily;"
+        " return [c.measureText('培训审核').width, c.measureText('\\u0378\\u0379\\u037a\\u037b').width]; }"
+    )
+    assert glyphs != tofu, "Chinese renders as missing-glyph boxes: is fonts-noto-cjk installed?"
+    assert tab.locator("svg").count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / (Path(page).stem + ".png")), full_page=True)
+    tab.close()
