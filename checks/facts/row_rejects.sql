@@ -3,14 +3,16 @@
 -- value the contract forbids (empty required value, unreadable date or amount, a value
 -- outside an enumeration). They are not audited further; BAD_ROW reports each one.
 -- rejected_rows   always 1: every row here is a finding
+-- enterprise_id      given in the row, or that of its project when the project is known
 SELECT
-    source_table,
-    source_row,
-    file,
-    coalesce(column_name, '') AS column_name,
-    reason,
-    enterprise_id,
-    project_id,
-    person_id,
+    r.source_table,
+    r.source_row,
+    r.file,
+    coalesce(r.column_name, '') AS column_name,
+    r.reason,
+    coalesce(r.enterprise_id, p.enterprise_id) AS enterprise_id,
+    r.project_id,
+    r.person_id,
     1 AS rejected_rows
-FROM rejects
+FROM rejects r
+LEFT JOIN projects p ON p.project_id = r.project_id
