@@ -60,6 +60,22 @@ def _parse_expr(column: Column, text: str) -> str:
     return trimmed
 
 
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
+                 "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")  # fmt: skip
+
+
+def _native_expr(column: Column, value: str, source_type: str) -> str | None:
+    """The typed value when the source column already has a fitting type, else None."""
+    base = source_type.split("(")[0].upper()
+    if column.kind == "timestamp" and base.startswith("TIMESTAMP"):
+        return f"CAST({value} AS TIMESTAMP)"
+    if column.kind == "date" and (base == "DATE" or base.startswith("TIMESTAMP")):
+        return f"CAST({value} AS DATE)"
+    if column.kind == "decimal" and base in NUMERIC_TYPES:
+        return f"try_cast({value} AS DECIMAL(14, 2))"
+    return None
+
+
 def _column_sources(
     table: Table, src: SourceFile, mapping: TableMapping
 ) -> tuple[dict[str, int], list[str]]:
@@ -110,12 +126,23 @@ def _type_table(
     select = ["_row"]
     for col in table.columns:
         if col.name not in positions:
-            select.append(f"NULL AS r_{col.name}")
+            select.append(f"CAST(NULL AS VARCHAR) AS r_{col.name}")
+            select.append(f"false AS p_{col.name}")
             select.append(f"CAST(NULL AS {_sql_type(col)}) AS {col.name}")
             continue
-        text = f"c{positions[col.name]}"
+        value = f"c{positions[col.name]}"
+        source_type = src.types[positions[col.name]] if src.types else "VARCHAR"
+        native = _native_expr(col, value, source_type)
+        if native:  # r_ keeps the raw text for evidence; a typed value has none to keep
+            select.append(f"CAST(NULL AS VARCHAR) AS r_{col.name}")
+            select.append(f"{value} IS NOT NULL AS p_{col.name}")
+            select.append(f"{native} AS {col.name}")
+            continue
+        text = value if source_type == "VARCHAR" else f"CAST({value} AS VARCHAR)"
+        parsed = _value_map(_parse_expr(col, text), col, mapping, params)
         select.append(f"{text} AS r_{col.name}")
-        select.append(f"{_value_map(_parse_expr(col, text), col, mapping, params)} AS {col.name}")
+        select.append(f"nullif(trim({text}), '') IS NOT NULL AS p_{col.name}")
+        select.append(f"{parsed} AS {col.name}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE stage_{table.name} AS SELECT {', '.join(select)} "
         f"FROM raw_{table.name}",
@@ -132,8 +159,7 @@ def _type_table(
                 con.execute(
                     "INSERT INTO unparsed_values SELECT ?, _row, project_id, person_id, ?, "
                     f"r_{col.name} FROM stage_{table.name} "
-                    f"WHERE r_{col.name} IS NOT NULL AND trim(r_{col.name}) <> '' "
-                    f"AND {col.name} IS NULL",
+                    f"WHERE p_{col.name} AND {col.name} IS NULL",
                     [table.name, col.name],
                 )
     con.execute(f"DROP TABLE stage_{table.name}")
@@ -158,12 +184,12 @@ def _value_checks(table: Table) -> list[tuple[Column, str, str]]:
             checks.append(
                 (
                     col,
-                    f"{col.name} IS NULL AND nullif(trim(r_{col.name}), '') IS NOT NULL",
+                    f"{col.name} IS NULL AND p_{col.name}",
                     f"cannot be read as {col.kind}",
                 )
             )
         elif lenient_ts and col.required:
-            checks.append((col, f"r_{col.name} IS NULL OR trim(r_{col.name}) = ''", "is empty"))
+            checks.append((col, f"NOT p_{col.name}", "is empty"))
         if col.values:
             allowed = ", ".join("'" + v + "'" for v in col.values)
             checks.append(

@@ -35,6 +35,7 @@ class SourceFile:
     format: str  # csv | parquet | jsonl | xlsx
     headers: tuple[str, ...]
     encoding: str | None = None
+    types: tuple[str, ...] = ()  # DuckDB type per header; empty: all VARCHAR (CSV, XLSX)
 
 
 def find_file(export_dir: Path, table: str, stem: str) -> Path | None:
@@ -160,13 +161,10 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: P
         return SourceFile(table, path, "xlsx" if fmt == "xlsx" else "csv", headers, encoding)
     reader = {"parquet": "read_parquet(?)", "jsonl": "read_json(?, format = 'newline_delimited')"}
     try:
-        names = [
-            r[0]
-            for r in con.execute(f"DESCRIBE SELECT * FROM {reader[fmt]}", [str(path)]).fetchall()
-        ]
-        select = ", ".join(
-            f"CAST({quote_ident(n)} AS VARCHAR) AS c{i}" for i, n in enumerate(names)
-        )
+        described = con.execute(f"DESCRIBE SELECT * FROM {reader[fmt]}", [str(path)]).fetchall()
+        names = [r[0] for r in described]
+        # NOTE: typed columns stay typed; ingest parses only what arrives as text.
+        select = ", ".join(f"{quote_ident(n)} AS c{i}" for i, n in enumerate(names))
         con.execute(
             f"CREATE OR REPLACE TABLE {raw} AS SELECT {select}, row_number() OVER () AS _row "
             f"FROM {reader[fmt]}",
@@ -174,7 +172,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: P
         )
     except duckdb.Error as exc:
         raise ExportError(f"not a readable {fmt} file: {_first_line(exc)}", file=path.name) from exc
-    return SourceFile(table, path, fmt, tuple(names))
+    return SourceFile(table, path, fmt, tuple(names), types=tuple(str(r[1]) for r in described))
 
 
 REJECT_REASONS = {

@@ -7,12 +7,15 @@ import duckdb
 SUBSIDY_SQL = """
 CREATE OR REPLACE TABLE subsidy AS
 WITH blocks AS (
+    -- NOTE: two equi-joins, not one join on an OR: an OR condition cannot be hash-joined.
+    SELECT project_id, person_id, rule_id
+    FROM findings
+    WHERE severity = 'block' AND project_id IS NOT NULL AND person_id IS NOT NULL
+    UNION ALL
     SELECT c.project_id, c.person_id, f.rule_id
     FROM claim_facts c
-    JOIN findings f
-      ON f.severity = 'block'
-     AND ((f.project_id = c.project_id AND f.person_id = c.person_id)
-          OR (f.project_id IS NULL AND f.person_id IS NULL AND f.enterprise_id = c.enterprise_id))
+    JOIN findings f ON f.enterprise_id = c.enterprise_id
+    WHERE f.severity = 'block' AND f.project_id IS NULL AND f.person_id IS NULL
 ),
 blocked AS (
     SELECT project_id, person_id, string_agg(DISTINCT rule_id, ',' ORDER BY rule_id) AS rules

@@ -235,3 +235,15 @@ def test_hostile_header_never_reaches_sql_as_text(export: Path, tmp_path: Path) 
     con = _ingest(export, tmp_path, load_mapping(mapping_file))
     assert con.execute("SELECT count(*) FROM claims").fetchall() == [(1,)]
     assert con.execute("SELECT text FROM qa").fetchall() == [("请问数据透视表如何分组？",)]
+
+
+def test_typed_parquet_columns_are_taken_as_they_are(export: Path, tmp_path: Path) -> None:
+    expected = _study_rows(_ingest(export, tmp_path))
+    src = export / "study_sessions.csv"
+    duckdb.connect().execute(
+        f"COPY (SELECT project_id, person_id, CAST(started_at AS TIMESTAMP) AS started_at, "
+        f"CAST(ended_at AS TIMESTAMPTZ) AS ended_at FROM read_csv('{src}', all_varchar = true)) "
+        f"TO '{export / 'study_sessions.parquet'}' (FORMAT parquet)"
+    )
+    src.unlink()
+    assert _study_rows(_ingest(export, tmp_path)) == expected
