@@ -240,7 +240,9 @@ def test_hostile_header_never_reaches_sql_as_text(export: Path, tmp_path: Path) 
 def test_typed_parquet_columns_are_taken_as_they_are(export: Path, tmp_path: Path) -> None:
     expected = _study_rows(_ingest(export, tmp_path))
     src = export / "study_sessions.csv"
-    duckdb.connect().execute(
+    writer = duckdb.connect()
+    writer.execute("SET TimeZone = 'Asia/Shanghai'")  # a TIMESTAMPTZ is an instant: local noon
+    writer.execute(
         f"COPY (SELECT project_id, person_id, CAST(started_at AS TIMESTAMP) AS started_at, "
         f"CAST(ended_at AS TIMESTAMPTZ) AS ended_at FROM read_csv('{src}', all_varchar = true)) "
         f"TO '{export / 'study_sessions.parquet'}' (FORMAT parquet)"
