@@ -83,5 +83,5 @@ def test_the_generator_reproduces_the_sample_files(tmp_path: Path) -> None:
     ):
         names = sorted(p.name for p in folder.glob("*.csv"))
         assert len(names) == 8
-        match, mismatch, errors = filecmp.cmpfiles(folder, sub, names, shallow=False)
+        _match, mismatch, errors = filecmp.cmpfiles(folder, sub, names, shallow=False)
         assert (mismatch, errors) == ([], []), mismatch + errors
