@@ -29,13 +29,16 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 def ric_check_sql(col: str) -> str:
-    total = " + ".join(f"CAST(substr({col}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(RIC_WEIGHTS))
+    total = " + ".join(
+        f"CAST(substr({col}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(RIC_WEIGHTS)
+    )
     return f"substr('10X98765432', (({total}) % 11) + 1, 1)"
 
 
 def uscc_check_sql(col: str) -> str:
     total = " + ".join(
-        f"(instr('{USCC_ALPHABET}', substr({col}, {i + 1}, 1)) - 1) * {w}" for i, w in enumerate(USCC_WEIGHTS)
+        f"(instr('{USCC_ALPHABET}', substr({col}, {i + 1}, 1)) - 1) * {w}"
+        for i, w in enumerate(USCC_WEIGHTS)
     )
     return f"substr('{USCC_ALPHABET}', ((31 - (({total}) % 31)) % 31) + 1, 1)"
 
@@ -51,7 +54,7 @@ def generate(sessions: int, out: Path, fmt: str = "parquet", seed: int = 7) -> d
     con.execute(f"SELECT setseed({(seed % 100) / 100})")
     con.execute(f"""
         CREATE TABLE ent AS
-        SELECT e, body || {uscc_check_sql('body')} AS enterprise_id
+        SELECT e, body || {uscc_check_sql("body")} AS enterprise_id
         FROM (SELECT e, '91310' || lpad(CAST(e % 1000 AS VARCHAR), 3, '0') || 'MA'
                         || lpad(upper(to_hex(e)), 7, '0') AS body
               FROM range({enterprises}) t(e))
@@ -60,8 +63,8 @@ def generate(sessions: int, out: Path, fmt: str = "parquet", seed: int = 7) -> d
         CREATE TABLE person AS
         SELECT p, p // {TRAINEES_PER_ENTERPRISE} AS e,
                body || CASE WHEN hash(p, {seed}, 'id') % 1000 < 5 THEN
-                   CASE {ric_check_sql('body')} WHEN '1' THEN '2' ELSE '1' END
-                   ELSE {ric_check_sql('body')} END AS person_id
+                   CASE {ric_check_sql("body")} WHEN '1' THEN '2' ELSE '1' END
+                   ELSE {ric_check_sql("body")} END AS person_id
         FROM (SELECT p, '3101' || ['01', '04', '05', '06', '07', '09', '10', '12'][1 + p % 8]
                         || strftime(DATE '1970-01-01' + CAST(p % 12000 AS INTEGER), '%Y%m%d')
                         || lpad(CAST((p // 12000) % 1000 AS VARCHAR), 3, '0') AS body
@@ -92,12 +95,12 @@ def generate(sessions: int, out: Path, fmt: str = "parquet", seed: int = 7) -> d
         FROM claim cl JOIN person pe USING (p) JOIN ent en ON en.e = cl.e
     """)
     t = {}
-    t["enterprises"] = f"""
+    t["enterprises"] = """
         SELECT enterprise_id, '上海第' || e || '号科技有限公司' AS name,
                ['黄浦区', '徐汇区', '浦东新区', '闵行区', '静安区'][1 + e % 5] AS district,
                ['micro', 'small', 'medium', 'large'][1 + e % 4] AS size_class, '软件开发' AS main_business
         FROM ent"""
-    t["projects"] = f"""
+    t["projects"] = """
         SELECT DISTINCT 'P' || proj AS project_id, enterprise_id, 'C' || proj AS course_id,
                '课程 ' || proj AS title, approved_on, '申学在线' AS platform_name,
                'third_party' AS platform_kind
@@ -109,7 +112,7 @@ def generate(sessions: int, out: Path, fmt: str = "parquet", seed: int = 7) -> d
                DATE '2019-01-01' AS employed_from, NULL::DATE AS employed_to
         FROM person pe JOIN ent en ON en.e = pe.e
         WHERE hash(pe.p, {seed}, 'roster') % 1000 >= 5"""
-    t["claims"] = f"""
+    t["claims"] = """
         SELECT 'P' || proj AS project_id, person_id,
                first_day + 9 + CASE WHEN v BETWEEN 30 AND 39 THEN 30 ELSE 2 END
                    + INTERVAL 10 HOUR AS imported_at,
@@ -129,13 +132,13 @@ def generate(sessions: int, out: Path, fmt: str = "parquet", seed: int = 7) -> d
                'D' || s.p AS device_id, '10.0.' || (s.p % 250) || '.1' AS ip
         FROM schedule s, range({SESSIONS_PER_CLAIM // 2}) r(d)
         WHERE NOT (s.v BETWEEN 20 AND 24 AND d = 3)"""
-    t["qa"] = f"""
+    t["qa"] = """
         SELECT 'P' || s.proj AS project_id, s.person_id,
                s.first_day + 9 + INTERVAL 12 HOUR + to_minutes(CAST(q * 7 AS INTEGER)) AS posted_at,
                'question' AS role, '第' || q || '章的练习怎么做？' AS text
         FROM schedule s, range(3) r(q)
         WHERE q <= s.c % 3 AND NOT (s.v BETWEEN 25 AND 29)"""
-    t["exams"] = f"""
+    t["exams"] = """
         SELECT 'P' || proj AS project_id, person_id,
                first_day + 9 + INTERVAL 17 HOUR AS started_at,
                first_day + 9 + INTERVAL 17 HOUR + INTERVAL 30 MINUTE AS submitted_at,
@@ -144,7 +147,11 @@ def generate(sessions: int, out: Path, fmt: str = "parquet", seed: int = 7) -> d
     counts = {}
     for name, sql in t.items():
         target = out / f"{name}.{'parquet' if fmt == 'parquet' else 'csv'}"
-        options = "(FORMAT parquet)" if fmt == "parquet" else "(HEADER, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S')"
+        options = (
+            "(FORMAT parquet)"
+            if fmt == "parquet"
+            else "(HEADER, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S')"
+        )
         con.execute(f"COPY ({sql}) TO '{target}' {options}")
         counts[name] = con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
     return counts

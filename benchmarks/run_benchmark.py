@@ -43,11 +43,12 @@ def plain_pass_seconds(export: Path, fmt: str) -> float:
     )
     con = duckdb.connect()
     start = time.perf_counter()
+    # Materialised, so that DuckDB cannot skip the columns it would not need for a count.
     con.execute(
-        f"SELECT count(*) FROM (SELECT project_id, person_id, count(*), "
+        f"CREATE TEMP TABLE per_claim AS SELECT project_id, person_id, count(*) AS sessions, "
         f"sum(date_diff('second', CAST(started_at AS TIMESTAMP), CAST(ended_at AS TIMESTAMP))) "
-        f"FROM {source} GROUP BY ALL)"
-    ).fetchall()
+        f"AS seconds FROM {source} GROUP BY ALL"
+    )
     return time.perf_counter() - start
 
 
