@@ -71,6 +71,11 @@ def cli() -> None:
 )
 @click.option("--no-reports", is_flag=True, help="Write only the working papers, no HTML.")
 @click.option(
+    "--templates",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Folder of Jinja templates that override the shipped ones by name.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Any rejected row is an error (exit 2) instead of a BAD_ROW finding.",
@@ -85,6 +90,7 @@ def audit(
     as_of: dt.datetime | None,
     id_mask: str,
     no_reports: bool,
+    templates: Path | None,
     strict: bool,
     quiet: bool,
 ) -> None:
@@ -110,6 +116,7 @@ def audit(
         as_of=as_of.date() if as_of else None,
         id_mask=id_mask,
         reports=not no_reports,
+        templates=templates,
         strict=strict,
     )
     run = run_audit(export_dir, policy_name, out, options, progress)

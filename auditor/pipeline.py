@@ -169,7 +169,14 @@ def _run(
                 from .report import render_reports
 
                 run.counts["pages"] = render_reports(
-                    con, work, policy, id_mask=options.id_mask, templates_dir=options.templates
+                    con,
+                    work,
+                    policy,
+                    id_mask=options.id_mask,
+                    templates_dir=options.templates,
+                    progress=(lambda done, total: progress(f"reports {done}/{total}"))
+                    if progress
+                    else None,
                 )
         run.exit_code = 1 if run.counts["findings.block"] else 0
     finally:

@@ -95,3 +95,14 @@ def test_no_two_rules_share_an_expectation() -> None:
         key = (rule.table, rule.expectation_type, repr(sorted(rule.expectation_kwargs.items())))
         assert key not in seen, f"{rule.id} repeats {seen[key]}: GX would merge them"
         seen[key] = rule.id
+
+
+@pytest.mark.parametrize("query", facts.load_fact_queries(), ids=lambda q: q.name)
+def test_fact_sql_transpiles_to_spark(query) -> None:
+    """The facts stay plain SQL: sqlglot can write each one for Spark."""
+    import sqlglot
+
+    [spark] = sqlglot.transpile(
+        query.sql, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE
+    )
+    assert "SELECT" in spark.upper()

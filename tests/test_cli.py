@@ -124,3 +124,18 @@ def test_verify_of_a_folder_that_is_no_audit_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["verify", str(tmp_path)])
     assert result.exit_code == 2
     assert "manifest.json does not exist" in result.output
+
+
+def test_templates_override_the_shipped_ones_by_name(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "_summary.html.j2").write_text("<p>区人社局定制摘要 {{ claims }}</p>", encoding="utf-8")
+    export = write_export(tmp_path / "e", clean_world("shanghai-2022"))
+    result = CliRunner().invoke(
+        cli,
+        ["audit", str(export), "--policy", "shanghai-2022", "--out", str(tmp_path / "out"),
+         "--as-of", "2023-06-30", "--templates", str(templates)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "区人社局定制摘要 1" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "… reports 1/1" in result.output
