@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import click
 
 from . import __version__
 from .errors import AuditorError
+from .privacy import mask_text
 
 
 class AuditorGroup(click.Group):
@@ -21,7 +23,7 @@ class AuditorGroup(click.Group):
         try:
             return super().invoke(ctx)
         except AuditorError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {mask_text(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: no output was written; any earlier OUT is untouched", err=True)
@@ -80,6 +82,18 @@ def cli() -> None:
     is_flag=True,
     help="Any rejected row is an error (exit 2) instead of a BAD_ROW finding.",
 )
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Replace person IDs in the working papers by a keyed pseudonym (HMAC-SHA256) "
+    "and keep no audit.duckdb; the key comes from --redact-key-file or AUDITOR_REDACT_KEY.",
+)
+@click.option(
+    "--redact-key-file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="File whose bytes are the pseudonym key (keep it: the same key gives the same "
+    "pseudonyms, so findings of two runs can be joined).",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 def audit(
     export_dir: Path,
@@ -92,6 +106,8 @@ def audit(
     no_reports: bool,
     templates: Path | None,
     strict: bool,
+    redact: bool,
+    redact_key_file: Path | None,
     quiet: bool,
 ) -> None:
     """Audit EXPORT_DIR against a policy and write findings, subsidy and reports to OUT.
@@ -108,8 +124,9 @@ def audit(
 
     def progress(step: str) -> None:
         if not quiet:
-            click.echo(f"… {step}", err=True)
+            click.echo(f"… {mask_text(step)}", err=True)
 
+    key = _redact_key(redact, redact_key_file)
     options = AuditOptions(
         mapping=mapping,
         holidays=holidays,
@@ -118,6 +135,7 @@ def audit(
         reports=not no_reports,
         templates=templates,
         strict=strict,
+        redact_key=key,
     )
     run = run_audit(export_dir, policy_name, out, options, progress)
     c = run.counts
@@ -128,6 +146,23 @@ def audit(
         f"{c['findings.info']} info → {out}"
     )
     sys.exit(run.exit_code)
+
+
+def _redact_key(redact: bool, key_file: Path | None) -> bytes | None:
+    if not redact:
+        if key_file:
+            raise click.UsageError("--redact-key-file goes with --redact")
+        return None
+    key = (
+        key_file.read_bytes().strip()
+        if key_file
+        else os.environ.get("AUDITOR_REDACT_KEY", "").encode()
+    )
+    if len(key) < 16:
+        raise click.UsageError(
+            "--redact needs a key of at least 16 bytes: --redact-key-file FILE or AUDITOR_REDACT_KEY"
+        )
+    return key
 
 
 @cli.command()

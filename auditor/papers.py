@@ -34,8 +34,10 @@ TEXT_COLUMNS = {"source_table", "file", "column_name", "reason", "finding_id", "
 XLSX_MAX_ROWS = 1_048_575  # one header row
 
 
-def _safe(column: str) -> str:
+def _safe(column: str, redact: bool) -> str:
     """NOTE: formula injection: a cell starting = + - @ is shown as text, not run."""
+    if redact and column == "person_id":
+        return "pseudonym(person_id) AS person_id"
     if column not in TEXT_COLUMNS:
         return column
     return (
@@ -44,22 +46,27 @@ def _safe(column: str) -> str:
     )
 
 
-def _select(table: str, columns: tuple[str, ...], order: str) -> str:
-    return f"SELECT {', '.join(_safe(c) for c in columns)} FROM {table} ORDER BY {order}"
+def _select(table: str, columns: tuple[str, ...], order: str, redact: bool = False) -> str:
+    """Rows for a working paper: stable order, formula-safe, person IDs pseudonymised if asked."""
+    select = ", ".join(_safe(c, redact) for c in columns)
+    return f"SELECT {select} FROM {table} ORDER BY {order}"
 
 
 def _path_literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def write_papers(con: duckdb.DuckDBPyConnection, out: Path) -> None:
-    """findings.csv/.parquet/.xlsx and subsidy.csv, rows in a stable order."""
-    findings = _select("findings", FINDINGS_COLUMNS, FINDINGS_ORDER)
+def write_papers(con: duckdb.DuckDBPyConnection, out: Path, redact: bool = False) -> None:
+    """findings.csv/.parquet/.xlsx, subsidy.csv and rejects.csv, rows in a stable order.
+
+    With `redact`, person IDs are replaced by `pseudonym()` (sqlfuncs.register_pseudonym).
+    """
+    findings = _select("findings", FINDINGS_COLUMNS, FINDINGS_ORDER, redact)
     con.execute(f"COPY ({findings}) TO {_path_literal(out / 'findings.csv')} (HEADER)")
     con.execute(f"COPY ({findings}) TO {_path_literal(out / 'findings.parquet')} (FORMAT parquet)")
-    subsidy = _select("subsidy", SUBSIDY_COLUMNS, SUBSIDY_ORDER)
+    subsidy = _select("subsidy", SUBSIDY_COLUMNS, SUBSIDY_ORDER, redact)
     con.execute(f"COPY ({subsidy}) TO {_path_literal(out / 'subsidy.csv')} (HEADER)")
-    rejects = _select("rejects", REJECT_COLUMNS, "file, source_row")
+    rejects = _select("rejects", REJECT_COLUMNS, "file, source_row", redact)
     con.execute(f"COPY ({rejects}) TO {_path_literal(out / 'rejects.csv')} (HEADER)")
     write_findings_xlsx(con, out / "findings.xlsx", findings)
 

@@ -68,6 +68,7 @@ class AuditOptions:
     id_mask: str = "6*4"
     reports: bool = True
     strict: bool = False
+    redact_key: bytes | None = None  # pseudonymise person IDs in the working papers
     templates: Path | None = None
     memory_limit: str = "3GB"
 
@@ -162,7 +163,9 @@ def _run(
             compute_subsidy(con)
             _write_catalogue(con, rules)
         with run.phase("papers", progress):
-            write_papers(con, work)
+            if options.redact_key:
+                sqlfuncs.register_pseudonym(con, options.redact_key)
+            write_papers(con, work, redact=options.redact_key is not None)
         _count(con, run)
         if options.reports:
             with run.phase("reports", progress):
@@ -184,6 +187,9 @@ def _run(
             validator.close()
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
+    if options.redact_key:  # the database holds every ID whole: a redacted audit does not keep it
+        for leftover in work.glob(f"{DB_NAME}*"):
+            leftover.unlink()
 
 
 def _load_calendar(

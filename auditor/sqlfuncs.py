@@ -10,6 +10,8 @@ reported separately by `ric_region_known`, and only as information.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import Callable
 
 import duckdb
@@ -57,6 +59,30 @@ def _vectorised(fn: Callable[[str | None], bool]) -> Callable[[pa.Array], pa.Arr
         return pa.array([fn(v) for v in values.to_pylist()], type=pa.bool_())
 
     return run
+
+
+def pseudonym(value: str | None, key: bytes) -> str | None:
+    """A keyed pseudonym (HMAC-SHA256): stable across runs with one key, useless without it."""
+    if value is None:
+        return None
+    return "ID-" + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+
+def register_pseudonym(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Make `pseudonym(text)` callable from SQL, keyed for this run."""
+
+    def run(values: pa.Array) -> pa.Array:
+        return pa.array([pseudonym(v, key) for v in values.to_pylist()], type=pa.string())
+
+    con.create_function(  # type: ignore[call-overload]
+        "pseudonym",
+        run,
+        [duckdb.sqltype("VARCHAR")],
+        duckdb.sqltype("VARCHAR"),
+        type="arrow",
+        null_handling="special",
+        side_effects=False,
+    )
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:

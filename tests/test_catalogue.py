@@ -21,10 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def fact_columns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list]]:
     """Every fact table's columns with their values, built from the clean world."""
-    from auditor.workdays import load_calendar
-
     from auditor.ingest import ingest
     from auditor.mapping import Mapping
+    from auditor.workdays import load_calendar
 
     tmp = tmp_path_factory.mktemp("cat")
     export = write_export(tmp / "export", clean_world("shanghai-2022"))

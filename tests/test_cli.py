@@ -129,7 +129,9 @@ def test_verify_of_a_folder_that_is_no_audit_exits_2(tmp_path: Path) -> None:
 def test_templates_override_the_shipped_ones_by_name(tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()
-    (templates / "_summary.html.j2").write_text("<p>区人社局定制摘要 {{ claims }}</p>", encoding="utf-8")
+    (templates / "_summary.html.j2").write_text(
+        "<p>区人社局定制摘要 {{ claims }}</p>", encoding="utf-8"
+    )
     export = write_export(tmp_path / "e", clean_world("shanghai-2022"))
     result = CliRunner().invoke(
         cli,

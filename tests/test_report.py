@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from auditor.pipeline import AuditOptions, audit
+from auditor.privacy import mask, mask_text, parse_mask
 from auditor.report.context import PAGES, ROWS
-from auditor.report.render import mask, page_name, parse_mask
+from auditor.report.render import page_name
 from tests.exports import clean_world, write_export
 
 ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
@@ -141,3 +142,11 @@ def test_page_names_are_safe_and_distinct() -> None:
     names = {page_name(i) for i in ["91310000MA1FL0LX3F", "../../x", "..__..x", "a/b", "a_b"]}
     assert len(names) == 5
     assert all("/" not in n and not n.startswith(".") for n in names)
+
+
+def test_mask_text_masks_ids_and_phones_inside_messages() -> None:
+    text = "row 3: 31010119900101123X and 310101199001011234, call 13812345678; order 123456789012345678901"
+    assert mask_text(text) == (
+        "row 3: 310101********123X and 310101********1234, call 138****5678; "
+        "order 123456789012345678901"
+    )

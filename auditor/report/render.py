@@ -19,6 +19,7 @@ import duckdb
 import jinja2
 
 from ..policy import Policy
+from ..privacy import mask, parse_mask
 from ..resources import reports_dir
 from .charts import BINS, bin_edges_minutes, gap_chart, histogram_frame, rules_chart
 from .context import (
@@ -31,27 +32,8 @@ from .context import (
 )
 
 SAFE_NAME = re.compile(r"[^0-9A-Za-z_-]")
-MASK_PATTERN = re.compile(r"^(\d+)\*(\d+)$")
 SEVERITY_ORDER = {"block": 0, "review": 1, "info": 2}
 GAP_CHART_ENTERPRISES = 30
-
-
-def parse_mask(pattern: str) -> tuple[int, int]:
-    """'6*4' -> keep 6 leading and 4 trailing characters."""
-    match = MASK_PATTERN.match(pattern)
-    if not match:
-        raise ValueError(f"mask pattern {pattern!r} must look like 6*4")
-    return int(match.group(1)), int(match.group(2))
-
-
-def mask(value: object, keep_head: int, keep_tail: int) -> str:
-    """Keep `keep_head` and `keep_tail` characters, star the rest; short values are all stars."""
-    text = "" if value is None else str(value)
-    if len(text) <= keep_head + keep_tail:
-        return "*" * len(text)
-    return (
-        text[:keep_head] + "*" * (len(text) - keep_head - keep_tail) + text[len(text) - keep_tail :]
-    )
 
 
 def page_name(enterprise_id: str) -> str:
