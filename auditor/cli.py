@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .errors import AuditorError
-from .privacy import mask_text
+from .privacy import mask_text, parse_mask
 
 
 class AuditorGroup(click.Group):
@@ -69,6 +69,7 @@ def cli() -> None:
     "--id-mask",
     default="6*4",
     show_default=True,
+    callback=lambda ctx, param, value: _check_mask(value),
     help="How reports mask ID numbers: leading*trailing characters kept.",
 )
 @click.option("--no-reports", is_flag=True, help="Write only the working papers, no HTML.")
@@ -146,6 +147,14 @@ def audit(
         f"{c['findings.info']} info → {out}"
     )
     sys.exit(run.exit_code)
+
+
+def _check_mask(value: str) -> str:
+    try:
+        parse_mask(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
 
 
 def _redact_key(redact: bool, key_file: Path | None) -> bytes | None:

@@ -9,8 +9,8 @@ the data (expected/) is checked by tests/test_samples.py.
 from __future__ import annotations
 
 import csv
-import hashlib
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 from stdnum.cn import ric, uscc
@@ -19,13 +19,45 @@ HERE = Path(__file__).resolve().parent
 D, T = dt.date, dt.datetime
 COLUMNS = {
     "enterprises": ["enterprise_id", "name", "district", "size_class", "main_business"],
-    "projects": ["project_id", "enterprise_id", "course_id", "title", "approved_on", "platform_name", "platform_kind"],
-    "trainees": ["enterprise_id", "person_id", "name", "phone", "employment", "employed_from", "employed_to"],
+    "projects": [
+        "project_id",
+        "enterprise_id",
+        "course_id",
+        "title",
+        "approved_on",
+        "platform_name",
+        "platform_kind",
+    ],
+    "trainees": [
+        "enterprise_id",
+        "person_id",
+        "name",
+        "phone",
+        "employment",
+        "employed_from",
+        "employed_to",
+    ],
     "claims": ["project_id", "person_id", "imported_at", "amount"],
     "signins": ["project_id", "person_id", "signed_in_at", "device_id", "ip"],
-    "study_sessions": ["project_id", "person_id", "started_at", "ended_at", "lesson_id", "device_id", "ip"],
+    "study_sessions": [
+        "project_id",
+        "person_id",
+        "started_at",
+        "ended_at",
+        "lesson_id",
+        "device_id",
+        "ip",
+    ],
     "qa": ["project_id", "person_id", "posted_at", "role", "text"],
-    "exams": ["project_id", "person_id", "started_at", "submitted_at", "score", "pass_score", "answers_digest"],
+    "exams": [
+        "project_id",
+        "person_id",
+        "started_at",
+        "submitted_at",
+        "score",
+        "pass_score",
+        "answers_digest",
+    ],
 }
 
 
@@ -50,16 +82,33 @@ class Export:
     def add(self, table: str, **row: object) -> None:
         self.rows[table].append(row)
 
-    def trainee(self, ent: str, pid: str, name: str, employment: str = "labor_contract", **kw: object) -> None:
+    def trainee(
+        self, ent: str, pid: str, name: str, employment: str = "labor_contract", **kw: object
+    ) -> None:
         self.phone_seq += 1
-        self.add("trainees", enterprise_id=ent, person_id=pid, name=name,
-                 phone=f"139{self.phone_seq:08d}", employment=employment,
-                 employed_from=kw.get("employed_from", D(2019, 7, 1)), employed_to=kw.get("employed_to"))
+        self.add(
+            "trainees",
+            enterprise_id=ent,
+            person_id=pid,
+            name=name,
+            phone=f"139{self.phone_seq:08d}",
+            employment=employment,
+            employed_from=kw.get("employed_from", D(2019, 7, 1)),
+            employed_to=kw.get("employed_to"),
+        )
 
     def training(
-        self, project: str, pid: str, first_day: dt.date, minutes: list[int], *,
-        signin_days: set[int] | None = None, qa: bool = True, exam: bool = True,
-        exam_on_day: int | None = None, lesson: str = "L",
+        self,
+        project: str,
+        pid: str,
+        first_day: dt.date,
+        minutes: list[int],
+        *,
+        signin_days: set[int] | None = None,
+        qa: bool = True,
+        exam: bool = True,
+        exam_on_day: int | None = None,
+        lesson: str = "L",
     ) -> dt.datetime:
         """Study `minutes[i]` on day i from 09:00 (split at noon), a sign-in at 08:50 each day,
         a question on the last day and an exam at 17:00 after the last session; returns the
@@ -69,35 +118,73 @@ class Export:
             day = first_day + dt.timedelta(days=i)
             device = f"D-{pid[-4:]}"
             if signin_days is None or i in signin_days:
-                self.add("signins", project_id=project, person_id=pid,
-                         signed_in_at=T.combine(day, dt.time(8, 50)), device_id=device, ip="58.33.12.7")
+                self.add(
+                    "signins",
+                    project_id=project,
+                    person_id=pid,
+                    signed_in_at=T.combine(day, dt.time(8, 50)),
+                    device_id=device,
+                    ip="58.33.12.7",
+                )
             morning = min(total, 180)
             start = T.combine(day, dt.time(9))
-            self.add("study_sessions", project_id=project, person_id=pid, started_at=start,
-                     ended_at=start + dt.timedelta(minutes=morning), lesson_id=f"{lesson}{i * 2 + 1}",
-                     device_id=device, ip="58.33.12.7")
+            self.add(
+                "study_sessions",
+                project_id=project,
+                person_id=pid,
+                started_at=start,
+                ended_at=start + dt.timedelta(minutes=morning),
+                lesson_id=f"{lesson}{i * 2 + 1}",
+                device_id=device,
+                ip="58.33.12.7",
+            )
             last_end = start + dt.timedelta(minutes=morning)
             if total > morning:
                 start = T.combine(day, dt.time(13, 30))
                 last_end = start + dt.timedelta(minutes=total - morning)
-                self.add("study_sessions", project_id=project, person_id=pid, started_at=start,
-                         ended_at=last_end, lesson_id=f"{lesson}{i * 2 + 2}", device_id=device, ip="58.33.12.7")
+                self.add(
+                    "study_sessions",
+                    project_id=project,
+                    person_id=pid,
+                    started_at=start,
+                    ended_at=last_end,
+                    lesson_id=f"{lesson}{i * 2 + 2}",
+                    device_id=device,
+                    ip="58.33.12.7",
+                )
         last_day = first_day + dt.timedelta(days=len(minutes) - 1)
         if qa:
-            self.add("qa", project_id=project, person_id=pid, posted_at=T.combine(last_day, dt.time(16, 40)),
-                     role="question", text="请问本章的练习题在哪里下载？")
+            self.add(
+                "qa",
+                project_id=project,
+                person_id=pid,
+                posted_at=T.combine(last_day, dt.time(16, 40)),
+                role="question",
+                text="请问本章的练习题在哪里下载？",
+            )
         end = last_end
         if exam:
-            day = first_day + dt.timedelta(days=exam_on_day) if exam_on_day is not None else last_day
+            day = (
+                first_day + dt.timedelta(days=exam_on_day) if exam_on_day is not None else last_day
+            )
             started = T.combine(day, dt.time(17))
             end = max(end, started + dt.timedelta(minutes=30))
-            self.add("exams", project_id=project, person_id=pid, started_at=started,
-                     submitted_at=started + dt.timedelta(minutes=30), score=86, pass_score=60,
-                     answers_digest="sha1:" + hashlib.sha1(f"{project}/{pid}".encode()).hexdigest()[:12])
+            self.add(
+                "exams",
+                project_id=project,
+                person_id=pid,
+                started_at=started,
+                submitted_at=started + dt.timedelta(minutes=30),
+                score=86,
+                pass_score=60,
+                answers_digest="sha1:" + hashlib.sha1(f"{project}/{pid}".encode()).hexdigest()[:12],
+            )
         return end
 
     def claim(self, project: str, pid: str, imported_at: dt.datetime, amount: object = 600) -> None:
-        self.add("claims", project_id=project, person_id=pid, imported_at=imported_at, amount=amount)
+        self.add(
+            "claims", project_id=project, person_id=pid, imported_at=imported_at, amount=amount
+        )
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -126,9 +213,30 @@ def shanghai() -> Export:
     eb = credit_code("91310115MA1K3YJ2X")
     ec_valid = credit_code("91310104MA1FR2AB1")
     ec = ec_valid[:-1] + ("0" if ec_valid[-1] != "0" else "1")  # a wrong check character
-    x.add("enterprises", enterprise_id=ea, name="上海明德信息科技有限公司", district="黄浦区", size_class="small", main_business="软件开发")
-    x.add("enterprises", enterprise_id=eb, name="上海浦江物流有限公司", district="浦东新区", size_class="medium", main_business="道路货物运输")
-    x.add("enterprises", enterprise_id=ec, name="上海申城餐饮管理有限公司", district="徐汇区", size_class="micro", main_business="餐饮服务")
+    x.add(
+        "enterprises",
+        enterprise_id=ea,
+        name="上海明德信息科技有限公司",
+        district="黄浦区",
+        size_class="small",
+        main_business="软件开发",
+    )
+    x.add(
+        "enterprises",
+        enterprise_id=eb,
+        name="上海浦江物流有限公司",
+        district="浦东新区",
+        size_class="medium",
+        main_business="道路货物运输",
+    )
+    x.add(
+        "enterprises",
+        enterprise_id=ec,
+        name="上海申城餐饮管理有限公司",
+        district="徐汇区",
+        size_class="micro",
+        main_business="餐饮服务",
+    )
     projects = [
         ("PA1", ea, "C-PY101", "Python 数据分析基础", D(2022, 3, 1)),
         ("PB1", eb, "C-WH201", "仓储管理实务", D(2022, 4, 6)),
@@ -141,12 +249,24 @@ def shanghai() -> Export:
         ("PC6", ec, "C-PR405", "烹饪工艺（三）", D(2022, 6, 1)),
     ]
     for pid, ent, course, title, approved in projects:
-        x.add("projects", project_id=pid, enterprise_id=ent, course_id=course, title=title,
-              approved_on=approved, platform_name="申学在线", platform_kind="third_party")
+        x.add(
+            "projects",
+            project_id=pid,
+            enterprise_id=ent,
+            course_id=course,
+            title=title,
+            approved_on=approved,
+            platform_name="申学在线",
+            platform_kind="third_party",
+        )
 
     # Enterprise A: four payable claims, nothing to report.
-    a_people = [("张伟", person_id("310101", D(1990, 1, 1), 123)), ("王芳", person_id("310104", D(1988, 5, 17), 246)),
-                ("李娜", person_id("310115", D(1995, 11, 3), 368)), ("刘洋", person_id("310106", D(1992, 7, 21), 482))]
+    a_people = [
+        ("张伟", person_id("310101", D(1990, 1, 1), 123)),
+        ("王芳", person_id("310104", D(1988, 5, 17), 246)),
+        ("李娜", person_id("310115", D(1995, 11, 3), 368)),
+        ("刘洋", person_id("310106", D(1992, 7, 21), 482)),
+    ]
     for i, (name, pid) in enumerate(a_people):
         x.trainee(ea, pid, name)
         end = x.training("PA1", pid, D(2022, 3, 2 + i), FULL)
@@ -154,52 +274,128 @@ def shanghai() -> Export:
 
     # Enterprise B: one problem per claim.
     # Birth-place codes that existed in the birth year (python-stdnum checks that, see ID_REGION_UNKNOWN).
-    b = [("陈静", "310112", D(1991, 2, 14)), ("杨帆", "310105", D(1987, 9, 9)), ("赵磊", "310106", D(1993, 4, 30)),
-         ("黄敏", "310107", D(1989, 12, 1)), ("周杰", "310109", D(1996, 6, 6)), ("吴倩", "310110", D(1994, 8, 18)),
-         ("徐明", "310104", D(1985, 3, 3)), ("孙丽", "310101", D(1990, 10, 10)), ("马超", "310101", D(1986, 1, 20)),
-         ("朱红", "310104", D(1997, 2, 2)), ("胡斌", "310115", D(1992, 9, 29))]
+    b = [
+        ("陈静", "310112", D(1991, 2, 14)),
+        ("杨帆", "310105", D(1987, 9, 9)),
+        ("赵磊", "310106", D(1993, 4, 30)),
+        ("黄敏", "310107", D(1989, 12, 1)),
+        ("周杰", "310109", D(1996, 6, 6)),
+        ("吴倩", "310110", D(1994, 8, 18)),
+        ("徐明", "310104", D(1985, 3, 3)),
+        ("孙丽", "310101", D(1990, 10, 10)),
+        ("马超", "310101", D(1986, 1, 20)),
+        ("朱红", "310104", D(1997, 2, 2)),
+        ("胡斌", "310115", D(1992, 9, 29)),
+    ]
     bp = {name: person_id(region, born, 100 + k) for k, (name, region, born) in enumerate(b)}
     for name, pid in bp.items():
-        x.trainee(eb, pid, name, employment="other" if name == "马超" else "dispatch" if name == "朱红" else "labor_contract")
+        x.trainee(
+            eb,
+            pid,
+            name,
+            employment="other"
+            if name == "马超"
+            else "dispatch"
+            if name == "朱红"
+            else "labor_contract",
+        )
     start = D(2022, 4, 11)
 
     def b_claim(name: str, end: dt.datetime, project: str = "PB1", amount: object = 600) -> None:
-        x.claim(project, bp[name], T.combine(end.date() + dt.timedelta(days=4), dt.time(9, 30)), amount)
+        x.claim(
+            project, bp[name], T.combine(end.date() + dt.timedelta(days=4), dt.time(9, 30)), amount
+        )
 
-    b_claim("陈静", x.training("PB1", bp["陈静"], start, [200, 200, 200, 200, 200, 79]))  # HOURS_SHORT: 1,079 min
-    b_claim("杨帆", x.training("PB1", bp["杨帆"], start, FULL, signin_days=set()))  # NO_SIGNIN (+ STUDY_WITHOUT_SIGNIN)
-    end = x.training("PB1", bp["赵磊"], start, FULL, signin_days={0, 1, 2, 3, 5})  # STUDY_WITHOUT_SIGNIN (day 5)
-    x.add("signins", project_id="PB1", person_id=bp["赵磊"], signed_in_at="2022-13-45 25:00:00", device_id="D-x", ip="58.33.12.7")  # BAD_TIMESTAMP
-    x.add("study_sessions", project_id="PB1", person_id=bp["赵磊"], started_at=T(2022, 4, 12, 20), ended_at=T(2022, 4, 12, 19), lesson_id="L99", device_id="D-x", ip="58.33.12.7")  # BAD_TIMESTAMP
+    b_claim(
+        "陈静", x.training("PB1", bp["陈静"], start, [200, 200, 200, 200, 200, 79])
+    )  # HOURS_SHORT: 1,079 min
+    b_claim(
+        "杨帆", x.training("PB1", bp["杨帆"], start, FULL, signin_days=set())
+    )  # NO_SIGNIN (+ STUDY_WITHOUT_SIGNIN)
+    end = x.training(
+        "PB1", bp["赵磊"], start, FULL, signin_days={0, 1, 2, 3, 5}
+    )  # STUDY_WITHOUT_SIGNIN (day 5)
+    x.add(
+        "signins",
+        project_id="PB1",
+        person_id=bp["赵磊"],
+        signed_in_at="2022-13-45 25:00:00",
+        device_id="D-x",
+        ip="58.33.12.7",
+    )  # BAD_TIMESTAMP
+    x.add(
+        "study_sessions",
+        project_id="PB1",
+        person_id=bp["赵磊"],
+        started_at=T(2022, 4, 12, 20),
+        ended_at=T(2022, 4, 12, 19),
+        lesson_id="L99",
+        device_id="D-x",
+        ip="58.33.12.7",
+    )  # BAD_TIMESTAMP
     b_claim("赵磊", end)
     b_claim("黄敏", x.training("PB1", bp["黄敏"], start, FULL, qa=False))  # NO_QA
     b_claim("周杰", x.training("PB1", bp["周杰"], start, FULL, exam=False))  # NO_EXAM
-    b_claim("吴倩", x.training("PB1", bp["吴倩"], start, FULL, exam_on_day=3))  # EXAM_BEFORE_STUDY_END (review)
+    b_claim(
+        "吴倩", x.training("PB1", bp["吴倩"], start, FULL, exam_on_day=3)
+    )  # EXAM_BEFORE_STUDY_END (review)
     # IMPORT_LATE across National Day 2022: training ends Thu 29 Sep; 10th working day is 18 Oct.
     end = x.training("PB2", bp["徐明"], D(2022, 9, 24), FULL)
     x.claim("PB2", bp["徐明"], T(2022, 10, 19, 9, 0))
     end = x.training("PB2", bp["孙丽"], D(2022, 9, 24), FULL)
     x.claim("PB2", bp["孙丽"], T(2022, 10, 18, 17, 30), 500)  # on time; AMOUNT_MISMATCH (review)
     b_claim("马超", x.training("PB1", bp["马超"], start, FULL))  # NOT_EMPLOYED (employment other)
-    x.add("signins", project_id="PB1", person_id=bp["朱红"], signed_in_at=T(2022, 4, 5, 21, 0), device_id="D-zh", ip="58.33.12.7")
-    b_claim("朱红", x.training("PB1", bp["朱红"], start, FULL))  # BEFORE_APPROVAL (a sign-in on 5 Apr)
+    x.add(
+        "signins",
+        project_id="PB1",
+        person_id=bp["朱红"],
+        signed_in_at=T(2022, 4, 5, 21, 0),
+        device_id="D-zh",
+        ip="58.33.12.7",
+    )
+    b_claim(
+        "朱红", x.training("PB1", bp["朱红"], start, FULL)
+    )  # BEFORE_APPROVAL (a sign-in on 5 Apr)
     end = x.training("PB1", bp["胡斌"], start, FULL)
-    x.add("signins", project_id="PB1", person_id=bp["胡斌"], signed_in_at=T(2022, 7, 7, 8, 50), device_id="D-hb", ip="58.33.12.7")
+    x.add(
+        "signins",
+        project_id="PB1",
+        person_id=bp["胡斌"],
+        signed_in_at=T(2022, 7, 7, 8, 50),
+        device_id="D-hb",
+        ip="58.33.12.7",
+    )
     x.claim("PB1", bp["胡斌"], T(2022, 7, 8, 10), 600)  # WINDOW_EXCEEDED (window ends 6 Jul)
-    x.add("study_sessions", project_id="PX-9", person_id=bp["胡斌"], started_at=T(2022, 4, 20, 9), ended_at=T(2022, 4, 20, 11), lesson_id="L1", device_id="D-hb", ip="58.33.12.7")  # ORPHAN_RECORD
+    x.add(
+        "study_sessions",
+        project_id="PX-9",
+        person_id=bp["胡斌"],
+        started_at=T(2022, 4, 20, 9),
+        ended_at=T(2022, 4, 20, 11),
+        lesson_id="L1",
+        device_id="D-hb",
+        ip="58.33.12.7",
+    )  # ORPHAN_RECORD
 
     # Enterprise C (its credit code's check character is wrong: ENTERPRISE_ID_INVALID).
     bad_id = person_id("310109", D(1991, 3, 15), 555)
     bad_id = bad_id[:-1] + ("1" if bad_id[-1] != "1" else "2")  # ID_INVALID: wrong check digit
-    c = {"郑浩": bad_id, "冯雪": person_id("310110", D(1993, 1, 8), 321), "许强": person_id("310107", D(1984, 4, 4), 432),
-         "何静": person_id("310101", D(1990, 1, 1), 123), "高峰": person_id("310105", D(1989, 6, 30), 654),
-         "罗兰": "810000199203153227"[:17] + ric.calc_check_digit("81000019920315322" + "0")}
+    c = {
+        "郑浩": bad_id,
+        "冯雪": person_id("310110", D(1993, 1, 8), 321),
+        "许强": person_id("310107", D(1984, 4, 4), 432),
+        "何静": person_id("310101", D(1990, 1, 1), 123),
+        "高峰": person_id("310105", D(1989, 6, 30), 654),
+        "罗兰": "810000199203153227"[:17] + ric.calc_check_digit("81000019920315322" + "0"),
+    }
     for name, pid in c.items():
         x.trainee(ec, pid, name)
     x.claim("PC1", c["郑浩"], T(2022, 5, 26, 10), 600)
     x.training("PC1", c["郑浩"], D(2022, 5, 16), FULL)  # ID_INVALID
     x.claim("PC1", c["冯雪"], T(2022, 5, 26, 10), 600)  # NO_ACTIVITY: claimed, no records at all
-    x.training("PC1", c["许强"], D(2022, 5, 16), FULL)  # SEQUENCE_OVERLAP: PC2 starts before PC1 ends
+    x.training(
+        "PC1", c["许强"], D(2022, 5, 16), FULL
+    )  # SEQUENCE_OVERLAP: PC2 starts before PC1 ends
     x.claim("PC1", c["许强"], T(2022, 5, 26, 10), 600)
     x.training("PC2", c["许强"], D(2022, 5, 20), FULL, lesson="S")
     x.claim("PC2", c["许强"], T(2022, 5, 30, 10), 600)
@@ -209,7 +405,9 @@ def shanghai() -> Export:
     x.claim("PC3", c["何静"], T(2022, 6, 15, 10), 600)
     # 高峰: four sequential payable claims in 2022; the fourth is over the cap (ANNUAL_CAP).
     for k, project in enumerate(["PC3", "PC4", "PC5", "PC6"]):
-        end = x.training(project, c["高峰"], D(2022, 6, 6) + dt.timedelta(days=7 * k), FULL, lesson=project)
+        end = x.training(
+            project, c["高峰"], D(2022, 6, 6) + dt.timedelta(days=7 * k), FULL, lesson=project
+        )
         x.claim(project, c["高峰"], T.combine(end.date() + dt.timedelta(days=1), dt.time(11)), 600)
     # 罗兰: a Hong Kong resident's residence-permit number: payable, ID_REGION_UNKNOWN (info).
     end = x.training("PC4", c["罗兰"], D(2022, 6, 20), FULL)
@@ -223,22 +421,64 @@ def yingkou() -> Export:
     x = Export()
     small = credit_code("91210800MA0QJ5KX1")
     large = credit_code("91210800MA0QK8RB2")
-    x.add("enterprises", enterprise_id=small, name="营口海达机械有限公司", district="站前区", size_class="small", main_business="机械制造")
-    x.add("enterprises", enterprise_id=large, name="营口港湾重工集团有限公司", district="鲅鱼圈区", size_class="large", main_business="重型机械")
-    x.add("projects", project_id="Y1", enterprise_id=small, course_id="YC-DG1", title="电工安全", approved_on=D(2020, 3, 2), platform_name="辽宁职培云", platform_kind="third_party")
-    x.add("projects", project_id="Y2", enterprise_id=large, course_id="YC-HJ2", title="焊接工艺", approved_on=D(2020, 3, 2), platform_name="辽宁职培云", platform_kind="third_party")
-    people = {"李军": person_id("210802", D(1988, 8, 8), 111), "王丽": person_id("210803", D(1991, 9, 19), 222),
-              "张强": person_id("210804", D(1986, 12, 12), 333), "刘梅": person_id("210811", D(1994, 4, 14), 444)}
+    x.add(
+        "enterprises",
+        enterprise_id=small,
+        name="营口海达机械有限公司",
+        district="站前区",
+        size_class="small",
+        main_business="机械制造",
+    )
+    x.add(
+        "enterprises",
+        enterprise_id=large,
+        name="营口港湾重工集团有限公司",
+        district="鲅鱼圈区",
+        size_class="large",
+        main_business="重型机械",
+    )
+    x.add(
+        "projects",
+        project_id="Y1",
+        enterprise_id=small,
+        course_id="YC-DG1",
+        title="电工安全",
+        approved_on=D(2020, 3, 2),
+        platform_name="辽宁职培云",
+        platform_kind="third_party",
+    )
+    x.add(
+        "projects",
+        project_id="Y2",
+        enterprise_id=large,
+        course_id="YC-HJ2",
+        title="焊接工艺",
+        approved_on=D(2020, 3, 2),
+        platform_name="辽宁职培云",
+        platform_kind="third_party",
+    )
+    people = {
+        "李军": person_id("210802", D(1988, 8, 8), 111),
+        "王丽": person_id("210803", D(1991, 9, 19), 222),
+        "张强": person_id("210804", D(1986, 12, 12), 333),
+        "刘梅": person_id("210811", D(1994, 4, 14), 444),
+    }
     for name, pid in people.items():
         x.trainee(large if name == "刘梅" else small, pid, name)
     ten = [200] * 10  # 2,000 minutes: 50 class hours of 40 minutes
     end = x.training("Y1", people["李军"], D(2020, 3, 3), ten, qa=False, exam=False)  # payable
     x.claim("Y1", people["李军"], T.combine(end.date() + dt.timedelta(days=5), dt.time(10)), 500)
-    end = x.training("Y1", people["王丽"], D(2020, 3, 3), [*([200] * 9), 199], qa=False, exam=False)  # HOURS_SHORT
+    end = x.training(
+        "Y1", people["王丽"], D(2020, 3, 3), [*([200] * 9), 199], qa=False, exam=False
+    )  # HOURS_SHORT
     x.claim("Y1", people["王丽"], T.combine(end.date() + dt.timedelta(days=5), dt.time(10)), 500)
-    end = x.training("Y1", people["张强"], D(2020, 6, 25), ten, qa=False, exam=False)  # OUTSIDE_POLICY_PERIOD
+    end = x.training(
+        "Y1", people["张强"], D(2020, 6, 25), ten, qa=False, exam=False
+    )  # OUTSIDE_POLICY_PERIOD
     x.claim("Y1", people["张强"], T(2020, 7, 10, 10), 500)
-    end = x.training("Y2", people["刘梅"], D(2020, 3, 3), ten, qa=False, exam=False)  # SIZE_INELIGIBLE
+    end = x.training(
+        "Y2", people["刘梅"], D(2020, 3, 3), ten, qa=False, exam=False
+    )  # SIZE_INELIGIBLE
     x.claim("Y2", people["刘梅"], T.combine(end.date() + dt.timedelta(days=5), dt.time(10)), 500)
     return x
 

@@ -141,3 +141,9 @@ def test_templates_override_the_shipped_ones_by_name(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "区人社局定制摘要 1" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "… reports 1/1" in result.output
+
+
+def test_a_bad_id_mask_is_a_usage_error(tmp_path: Path) -> None:
+    result = _audit(tmp_path, tmp_path / "out", "--id-mask", "six")
+    assert result.exit_code == 2
+    assert "must look like 6*4" in result.output
