@@ -30,6 +30,7 @@ lint: setup
 	$(BIN)/ruff check auditor tests benchmarks
 	$(BIN)/ruff format --check auditor tests benchmarks
 	$(BIN)/mypy auditor
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python benchmarks/run_benchmark.py --sessions 10000000 --check-limits
