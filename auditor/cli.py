@@ -28,6 +28,14 @@ class AuditorGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted: no output was written; any earlier OUT is untouched", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # NOTE: last resort; every known failure is an AuditorError
+            message = mask_text(f"{type(exc).__name__}: {exc}")
+            click.echo(
+                f"internal error: {message}; no output was written (please report)", err=True
+            )
+            sys.exit(2)
 
 
 @click.group(cls=AuditorGroup)

@@ -95,9 +95,18 @@ def write_findings_xlsx(con: duckdb.DuckDBPyConnection, path: Path, findings_sql
                     sheet.append(list(FINDINGS_COLUMNS))
                     part, written = part + 1, 0
                 assert sheet is not None
-                sheet.append(list(row))
+                sheet.append([_xlsx_cell(v) for v in row])
                 written += 1
     book.save(path)
+
+
+def _xlsx_cell(value: object) -> object:
+    """Control characters Excel cannot store, written as \\xNN (the CSV keeps them as they are)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
 
 
 def sha256_of(path: Path) -> str:

@@ -412,6 +412,8 @@ def shanghai() -> Export:
     # 罗兰: a Hong Kong resident's residence-permit number: payable, ID_REGION_UNKNOWN (info).
     end = x.training("PC4", c["罗兰"], D(2022, 6, 20), FULL)
     x.claim("PC4", c["罗兰"], T.combine(end.date() + dt.timedelta(days=2), dt.time(15)), 600)
+    # UNKNOWN_PROJECT: a claim for a project that was never filed.
+    x.claim("PC9", c["许强"], T(2022, 7, 1, 10), 600)
     # BAD_ROW: an amount no one can read.
     x.claim("PC5", c["冯雪"], T(2022, 7, 1, 10), "六百元")
     return x

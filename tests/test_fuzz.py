@@ -119,6 +119,7 @@ def test_any_export_ends_in_0_1_or_2_with_a_message_and_balanced_rows(
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code in (0, 1, 2), result.output
     assert result.output.strip(), "a run must say what happened"
+    assert "internal error" not in result.output, result.output
     if result.exit_code == 2:
         assert result.output.startswith("error: ")
         assert not out.exists()

@@ -214,6 +214,33 @@ def test_formula_cells_are_neutralised_in_csv_and_xlsx(tmp_path: Path) -> None:
     assert not any(v[:1] in "=+-@" for v in values if v)
 
 
+def test_control_characters_survive_into_the_workbook_escaped(tmp_path: Path) -> None:
+    rows = clean_world("shanghai-2022")
+    rows["claims"].append({**rows["claims"][0], "project_id": "P\x1fX"})
+    audit(write_export(tmp_path / "e", rows), "shanghai-2022", tmp_path / "out", AuditOptions(as_of=dt.date(2023, 6, 30)))
+    book = openpyxl.load_workbook(tmp_path / "out" / "findings.xlsx", read_only=True)
+    projects = {r[4] for r in book["UNKNOWN_PROJECT"].iter_rows(values_only=True)}
+    assert "P\\x1fX" in projects
+    assert "P\x1fX" in (tmp_path / "out" / "findings.csv").read_text(encoding="utf-8")
+
+
+def test_an_unexpected_failure_is_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom at 310101199001011234")
+
+    monkeypatch.setattr("auditor.pipeline.compute_subsidy", broken)
+    result = _audit_cli(
+        write_export(tmp_path / "e", clean_world("shanghai-2022")), tmp_path / "out"
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        "internal error: RuntimeError: boom at 310101********1234; no output was written (please report)"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 # --- no partial output, no network, no leftovers ---
 
 

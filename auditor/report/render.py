@@ -173,6 +173,11 @@ def render_reports(
             "GROUP BY f.rule_id ORDER BY count(*) DESC, f.rule_id"
         ).fetchall()
     ]
+    # NOTE: totals over every claim, including claims of projects no enterprise filed
+    totals = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE payable), coalesce(sum(claimed_amount), 0), "
+        "coalesce(sum(verified_amount), 0) FROM subsidy"
+    ).fetchall()[0]
     gap = sorted(rows, key=lambda e: (e.verified_yuan - e.claimed_yuan, e.enterprise_id))
     gap = [e for e in gap if e.claimed_yuan > e.verified_yuan][:GAP_CHART_ENTERPRISES]
     index = IndexContext(
@@ -180,10 +185,10 @@ def render_reports(
         policy_id=policy.id,
         enterprises=rows,
         rules=rule_counts,
-        claims=sum(e.claims for e in rows),
-        payable=sum(e.payable for e in rows),
-        claimed_yuan=sum(e.claimed_yuan for e in rows),
-        verified_yuan=sum(e.verified_yuan for e in rows),
+        claims=int(totals[0]),
+        payable=int(totals[1]),
+        claimed_yuan=float(totals[2]),
+        verified_yuan=float(totals[3]),
         gap_chart_svg=gap_chart(
             [e.name or e.enterprise_id for e in gap],
             [e.claimed_yuan for e in gap],

@@ -14,6 +14,7 @@
 -- exam_before_study_end  EXAM_BEFORE_STUDY_END: 1 when the last exam precedes the last study end
 -- overlapped_claims      SEQUENCE_OVERLAP;  earlier_course_claims DUPLICATE_COURSE
 -- amount_diff_yuan       AMOUNT_MISMATCH: |amount - subsidy_yuan|
+-- project_known          UNKNOWN_PROJECT: 1 when the claimed project is in projects
 SELECT
     b.project_id,
     b.person_id,
@@ -52,7 +53,8 @@ SELECT
     sq.overlapped_project_id,
     coalesce(du.earlier_course_claims, 0) AS earlier_course_claims,
     du.first_course_project_id,
-    abs(coalesce(b.amount, 0) - pol.subsidy_yuan) AS amount_diff_yuan
+    abs(coalesce(b.amount, 0) - pol.subsidy_yuan) AS amount_diff_yuan,
+    CASE WHEN b.approved_on IS NULL THEN 0 ELSE 1 END AS project_known
 FROM claim_base b
 CROSS JOIN policy pol
 LEFT JOIN enterprises e ON e.enterprise_id = b.enterprise_id
