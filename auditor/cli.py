@@ -243,18 +243,25 @@ def policies(as_json: bool) -> None:
 
 @cli.command()
 @click.option("--policy", "policy_name", help="Show only the rules this policy applies.")
-def rules(policy_name: str | None) -> None:
+@click.option("--gx-json", is_flag=True, help="Print the Great Expectations suites as JSON.")
+def rules(policy_name: str | None, gx_json: bool) -> None:
     """List the rules: ID, severity, fact table and summary.
 
     Example:
 
     \b
         auditor rules --policy yingkou-2020
+        auditor rules --policy shanghai-2022 --gx-json
     """
     from .policy import load_policy
     from .rules import load_rules
 
     policy = load_policy(policy_name) if policy_name else None
-    for r in load_rules():
-        if policy is None or r.applies_to(policy):
-            click.echo(f"{r.id}\t{r.severity}\t{r.table}\t{r.summary}")
+    chosen = [r for r in load_rules() if policy is None or r.applies_to(policy)]
+    if gx_json:
+        from .expectations import suites_as_json
+
+        click.echo(json.dumps(suites_as_json(chosen), ensure_ascii=False, indent=2, default=str))
+        return
+    for r in chosen:
+        click.echo(f"{r.id}\t{r.severity}\t{r.table}\t{r.summary}")

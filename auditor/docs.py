@@ -65,6 +65,20 @@ def policies_table() -> str:
     return "\n".join(lines)
 
 
+def report_context() -> str:
+    """Markdown: every report page's template context, field by field."""
+    from .report.context import PAGES, ROWS, field_help
+
+    parts = []
+    for cls in [*PAGES.values(), *ROWS]:
+        template = getattr(cls, "documented_template", None)
+        title = f"### `{cls.__name__}`" + (f" — `{template}`" if template else "")
+        parts.append(f"{title}\n\n{cls.__doc__}\n\n| field | meaning |\n|---|---|")
+        parts += [f"| `{name}` | {text} |" for name, text in field_help(cls).items()]
+        parts.append("")
+    return "\n".join(parts)
+
+
 def _show(value: object) -> str:
     if value is None:
         return "—"
@@ -73,7 +87,12 @@ def _show(value: object) -> str:
     return str(value)
 
 
-GENERATORS = {"contract": contract_tables, "rules": rules_table, "policies": policies_table}
+GENERATORS = {
+    "contract": contract_tables,
+    "rules": rules_table,
+    "policies": policies_table,
+    "report-context": report_context,
+}
 
 
 def render(text: str) -> str:

@@ -50,6 +50,13 @@ def build_suite(table: str, rules: list[Rule]) -> gx.ExpectationSuite:
     return suite
 
 
+def suites_as_json(rules: list[Rule]) -> list[dict[str, Any]]:
+    """The GX suites of these rules, one per fact table, as GX writes them."""
+    gxcompat.ephemeral_context()  # GX builds suites only inside a context
+    tables = sorted({r.table for r in rules})
+    return [build_suite(t, [r for r in rules if r.table == t]).to_json_dict() for t in tables]
+
+
 class Validator:
     """One GX context and datasource over the audit database, reused for every table."""
 

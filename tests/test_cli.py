@@ -147,3 +147,17 @@ def test_a_bad_id_mask_is_a_usage_error(tmp_path: Path) -> None:
     result = _audit(tmp_path, tmp_path / "out", "--id-mask", "six")
     assert result.exit_code == 2
     assert "must look like 6*4" in result.output
+
+
+def test_rules_as_gx_suites() -> None:
+    import json
+
+    result = CliRunner().invoke(cli, ["rules", "--policy", "yingkou-2020", "--gx-json"])
+    assert result.exit_code == 0, result.output
+    suites = {s["name"]: s for s in json.loads(result.output)}
+    rule_ids = {e["meta"]["rule_id"] for s in suites.values() for e in s["expectations"]}
+    assert "SIZE_INELIGIBLE" in rule_ids and "NO_QA" not in rule_ids
+    hours = next(
+        e for e in suites["claim_facts"]["expectations"] if e["meta"]["rule_id"] == "HOURS_SHORT"
+    )
+    assert hours["kwargs"]["min_value"] == {"$PARAMETER": "min_study_minutes"}

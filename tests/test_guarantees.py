@@ -217,7 +217,12 @@ def test_formula_cells_are_neutralised_in_csv_and_xlsx(tmp_path: Path) -> None:
 def test_control_characters_survive_into_the_workbook_escaped(tmp_path: Path) -> None:
     rows = clean_world("shanghai-2022")
     rows["claims"].append({**rows["claims"][0], "project_id": "P\x1fX"})
-    audit(write_export(tmp_path / "e", rows), "shanghai-2022", tmp_path / "out", AuditOptions(as_of=dt.date(2023, 6, 30)))
+    audit(
+        write_export(tmp_path / "e", rows),
+        "shanghai-2022",
+        tmp_path / "out",
+        AuditOptions(as_of=dt.date(2023, 6, 30)),
+    )
     book = openpyxl.load_workbook(tmp_path / "out" / "findings.xlsx", read_only=True)
     projects = {r[4] for r in book["UNKNOWN_PROJECT"].iter_rows(values_only=True)}
     assert "P\\x1fX" in projects
