@@ -24,7 +24,7 @@ from .errors import AuditorError
 from .expectations import RuleOutcome, Validator
 from .findings import FINDINGS_DDL, write_findings, write_prior_blocks
 from .ingest import IngestResult, first_reject, ingest
-from .mapping import resolve_mapping
+from .mapping import Mapping, resolve_mapping
 from .papers import sha256_of, write_manifest, write_papers
 from .policy import Policy, load_policy
 from .rules import Rule, load_rules
@@ -47,10 +47,10 @@ class AuditRun:
     ingested: IngestResult | None = None
 
     @contextmanager
-    def phase(self, name: str, progress: Progress | None) -> Iterator[None]:
-        """Time one phase and announce it."""
+    def phase(self, name: str, progress: Progress | None, detail: str = "") -> Iterator[None]:
+        """Time one phase (seconds add up over its repeats) and announce it."""
         if progress:
-            progress(name)
+            progress(f"{name}: {detail}" if detail else name)
         start = time.perf_counter()
         try:
             yield
@@ -110,7 +110,7 @@ def _run(
     policy: Policy,
     rules: list[Rule],
     queries: list[facts.FactQuery],
-    mapping: Any,
+    mapping: Mapping,
     work: Path,
     run: AuditRun,
     options: AuditOptions,
@@ -134,7 +134,7 @@ def _run(
         if options.strict and (error := first_reject(con)):
             raise error
         as_of = options.as_of or dt.date.today()
-        with run.phase("facts", progress):
+        with run.phase("facts", progress, "policy, calendar"):
             facts.load_policy_tables(con, policy, as_of)
             _load_calendar(con, policy, as_of, options)
         con.execute(FINDINGS_DDL)
@@ -144,18 +144,18 @@ def _run(
             [q for q in queries if q.name not in later],
             [q for q in queries if q.name in later],
         ):
-            with run.phase("facts", progress):
+            with run.phase("facts", progress, ", ".join(q.name for q in round_queries)):
                 facts.materialize(con, round_queries)
             con.execute("CHECKPOINT")
             for q in round_queries:
                 table_rules = [r for r in rules if r.table == q.name]
                 if not table_rules:
                     continue
-                with run.phase("expectations", progress):
+                with run.phase("expectations", progress, q.name):
                     validator = validator or Validator(db_path)
                     outcomes = validator.validate(q.name, table_rules, q.grain, policy)
                 run.outcomes.extend(outcomes)
-                with run.phase("findings", progress):
+                with run.phase("findings", progress, q.name):
                     for outcome in outcomes:
                         write_findings(con, outcome, q.grain)
             write_prior_blocks(con)
