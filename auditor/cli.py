@@ -15,6 +15,8 @@ from . import __version__
 from .errors import AuditorError
 from .privacy import mask_text, parse_mask
 
+UNTOUCHED = "no output was written; an earlier OUT, if any, is untouched"
+
 
 class AuditorGroup(click.Group):
     """Prints AuditorError as one line and exits with its status; usage errors exit 2."""
@@ -24,6 +26,8 @@ class AuditorGroup(click.Group):
             return super().invoke(ctx)
         except AuditorError as exc:
             click.echo(f"error: {mask_text(str(exc))}", err=True)
+            if ctx.invoked_subcommand == "audit":
+                click.echo(UNTOUCHED, err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: no output was written; any earlier OUT is untouched", err=True)

@@ -45,6 +45,7 @@ class AuditRun:
     counts: dict[str, int] = field(default_factory=dict)
     outcomes: list[RuleOutcome] = field(default_factory=list)
     ingested: IngestResult | None = None
+    as_of: dt.date | None = None
 
     @contextmanager
     def phase(self, name: str, progress: Progress | None, detail: str = "") -> Iterator[None]:
@@ -133,7 +134,7 @@ def _run(
         run.ingested = ingested
         if options.strict and (error := first_reject(con)):
             raise error
-        as_of = options.as_of or dt.date.today()
+        as_of = run.as_of = options.as_of or dt.date.today()
         with run.phase("facts", progress, "policy, calendar"):
             facts.load_policy_tables(con, policy, as_of)
             _load_calendar(con, policy, as_of, options)
@@ -281,7 +282,13 @@ def _manifest(
         }
     extra = [p for p in (export_dir / "mapping.toml", options.holidays) if p and p.is_file()]
     return {
-        "tool": {"name": "auditor", "version": __version__},
+        "tool": {
+            "name": "auditor",
+            "version": __version__,
+            "duckdb": duckdb.__version__,
+            "great_expectations": gxcompat.gx.__version__,
+        },
+        "engine": {"memory_limit": options.memory_limit, "as_of": str(run.as_of)},
         "policy": {
             "id": policy.id,
             "title": policy.title,

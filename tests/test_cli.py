@@ -53,7 +53,8 @@ def test_bad_row_is_a_finding_and_strict_makes_it_exit_2(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "error: file claims.csv, row 2, column amount: value is empty or cannot be read as "
-        "decimal (1 row(s) rejected in all; see rejects.csv)"
+        "decimal (1 row(s) rejected in all; see rejects.csv)",
+        "no output was written; an earlier OUT, if any, is untouched",
     ]
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()

@@ -296,3 +296,26 @@ def test_spill_folder_lives_beside_out_and_is_removed(tmp_path: Path) -> None:
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e", "out"]
     assert not list((tmp_path / "out").rglob(".spill"))
+
+
+def test_a_small_memory_limit_spills_instead_of_failing(tmp_path: Path) -> None:
+    """Under a 64 MB limit DuckDB still audits 200,000 sessions (spilling beside OUT if it must)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from generate_export import generate
+
+    export = tmp_path / "export"
+    generate(200_000, export)
+    run = audit(export, "shanghai-2022", tmp_path / "out",
+                AuditOptions(as_of=dt.date(2023, 6, 30), reports=False, memory_limit="64MB"))  # fmt: skip
+    assert (
+        run.counts["rows.study_sessions"]
+        == duckdb.connect()
+        .execute(f"SELECT count(*) FROM read_parquet('{export / 'study_sessions.parquet'}')")
+        .fetchall()[0][0]
+        > 190_000
+    )
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["engine"]["memory_limit"] == "64MB"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "out"]
