@@ -16,6 +16,7 @@ from pathlib import Path
 from stdnum.cn import ric, uscc
 
 HERE = Path(__file__).resolve().parent
+IP = "58.33.12.7"
 D, T = dt.date, dt.datetime
 COLUMNS = {
     "enterprises": ["enterprise_id", "name", "district", "size_class", "main_business"],
@@ -82,6 +83,17 @@ class Export:
     def add(self, table: str, **row: object) -> None:
         self.rows[table].append(row)
 
+    def signin(self, project: str, pid: str, at: object, device: str) -> None:
+        self.add(
+            "signins", project_id=project, person_id=pid, signed_in_at=at, device_id=device, ip=IP
+        )
+
+    def session(
+        self, project: str, pid: str, start: object, end: object, lesson: str, device: str
+    ) -> None:
+        self.add("study_sessions", project_id=project, person_id=pid, started_at=start, ended_at=end,
+                 lesson_id=lesson, device_id=device, ip=IP)  # fmt: skip
+
     def trainee(
         self, ent: str, pid: str, name: str, employment: str = "labor_contract", **kw: object
     ) -> None:
@@ -118,40 +130,15 @@ class Export:
             day = first_day + dt.timedelta(days=i)
             device = f"D-{pid[-4:]}"
             if signin_days is None or i in signin_days:
-                self.add(
-                    "signins",
-                    project_id=project,
-                    person_id=pid,
-                    signed_in_at=T.combine(day, dt.time(8, 50)),
-                    device_id=device,
-                    ip="58.33.12.7",
-                )
+                self.signin(project, pid, T.combine(day, dt.time(8, 50)), device)
             morning = min(total, 180)
             start = T.combine(day, dt.time(9))
-            self.add(
-                "study_sessions",
-                project_id=project,
-                person_id=pid,
-                started_at=start,
-                ended_at=start + dt.timedelta(minutes=morning),
-                lesson_id=f"{lesson}{i * 2 + 1}",
-                device_id=device,
-                ip="58.33.12.7",
-            )
             last_end = start + dt.timedelta(minutes=morning)
+            self.session(project, pid, start, last_end, f"{lesson}{i * 2 + 1}", device)
             if total > morning:
                 start = T.combine(day, dt.time(13, 30))
                 last_end = start + dt.timedelta(minutes=total - morning)
-                self.add(
-                    "study_sessions",
-                    project_id=project,
-                    person_id=pid,
-                    started_at=start,
-                    ended_at=last_end,
-                    lesson_id=f"{lesson}{i * 2 + 2}",
-                    device_id=device,
-                    ip="58.33.12.7",
-                )
+                self.session(project, pid, start, last_end, f"{lesson}{i * 2 + 2}", device)
         last_day = first_day + dt.timedelta(days=len(minutes) - 1)
         if qa:
             self.add(
@@ -315,23 +302,9 @@ def shanghai() -> Export:
     end = x.training(
         "PB1", bp["赵磊"], start, FULL, signin_days={0, 1, 2, 3, 5}
     )  # STUDY_WITHOUT_SIGNIN (day 5)
-    x.add(
-        "signins",
-        project_id="PB1",
-        person_id=bp["赵磊"],
-        signed_in_at="2022-13-45 25:00:00",
-        device_id="D-x",
-        ip="58.33.12.7",
-    )  # BAD_TIMESTAMP
-    x.add(
-        "study_sessions",
-        project_id="PB1",
-        person_id=bp["赵磊"],
-        started_at=T(2022, 4, 12, 20),
-        ended_at=T(2022, 4, 12, 19),
-        lesson_id="L99",
-        device_id="D-x",
-        ip="58.33.12.7",
+    x.signin("PB1", bp["赵磊"], "2022-13-45 25:00:00", "D-x")  # BAD_TIMESTAMP
+    x.session(
+        "PB1", bp["赵磊"], T(2022, 4, 12, 20), T(2022, 4, 12, 19), "L99", "D-x"
     )  # BAD_TIMESTAMP
     b_claim("赵磊", end)
     b_claim("黄敏", x.training("PB1", bp["黄敏"], start, FULL, qa=False))  # NO_QA
@@ -345,36 +318,15 @@ def shanghai() -> Export:
     end = x.training("PB2", bp["孙丽"], D(2022, 9, 24), FULL)
     x.claim("PB2", bp["孙丽"], T(2022, 10, 18, 17, 30), 500)  # on time; AMOUNT_MISMATCH (review)
     b_claim("马超", x.training("PB1", bp["马超"], start, FULL))  # NOT_EMPLOYED (employment other)
-    x.add(
-        "signins",
-        project_id="PB1",
-        person_id=bp["朱红"],
-        signed_in_at=T(2022, 4, 5, 21, 0),
-        device_id="D-zh",
-        ip="58.33.12.7",
-    )
+    x.signin("PB1", bp["朱红"], T(2022, 4, 5, 21, 0), "D-zh")
     b_claim(
         "朱红", x.training("PB1", bp["朱红"], start, FULL)
     )  # BEFORE_APPROVAL (a sign-in on 5 Apr)
     end = x.training("PB1", bp["胡斌"], start, FULL)
-    x.add(
-        "signins",
-        project_id="PB1",
-        person_id=bp["胡斌"],
-        signed_in_at=T(2022, 7, 7, 8, 50),
-        device_id="D-hb",
-        ip="58.33.12.7",
-    )
+    x.signin("PB1", bp["胡斌"], T(2022, 7, 7, 8, 50), "D-hb")
     x.claim("PB1", bp["胡斌"], T(2022, 7, 8, 10), 600)  # WINDOW_EXCEEDED (window ends 6 Jul)
-    x.add(
-        "study_sessions",
-        project_id="PX-9",
-        person_id=bp["胡斌"],
-        started_at=T(2022, 4, 20, 9),
-        ended_at=T(2022, 4, 20, 11),
-        lesson_id="L1",
-        device_id="D-hb",
-        ip="58.33.12.7",
+    x.session(
+        "PX-9", bp["胡斌"], T(2022, 4, 20, 9), T(2022, 4, 20, 11), "L1", "D-hb"
     )  # ORPHAN_RECORD
 
     # Enterprise C (its credit code's check character is wrong: ENTERPRISE_ID_INVALID).
