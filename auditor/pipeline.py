@@ -88,6 +88,7 @@ def audit(
     rules = [r for r in load_rules() if r.applies_to(policy)]
     queries = facts.load_fact_queries()
     mapping = resolve_mapping(export_dir, options.mapping)
+    _check_out(export_dir, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     shutil.rmtree(work, ignore_errors=True)
@@ -320,12 +321,24 @@ def _manifest(
     }
 
 
+def _check_out(export_dir: Path, out: Path) -> None:
+    """OUT is replaced whole, so it must not hold the export or anything but an earlier audit."""
+    out_abs, export_abs = out.resolve(), export_dir.resolve()
+    if out_abs == export_abs or out_abs in export_abs.parents:
+        raise AuditorError(f"--out {out} would replace the export itself; choose another folder")
+    if out.exists() and (
+        not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").is_file())
+    ):
+        raise AuditorError(
+            f"--out {out} exists and is not an earlier audit's output (no manifest.json); "
+            "choose a new or empty folder, so that nothing in it is replaced"
+        )
+
+
 def _replace(work: Path, out: Path) -> None:
     """Move the finished run into place; an earlier OUT is removed only after that succeeds."""
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if out.exists():
-        if not out.is_dir():
-            raise AuditorError(f"{out} exists and is not a directory")
         out.rename(old)
     work.rename(out)
     shutil.rmtree(old, ignore_errors=True)

@@ -319,3 +319,17 @@ def test_a_small_memory_limit_spills_instead_of_failing(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["engine"]["memory_limit"] == "64MB"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "out"]
+
+
+@pytest.mark.parametrize("where", ["export", "parent", "foreign"])
+def test_out_is_never_a_folder_that_holds_other_data(tmp_path: Path, where: str) -> None:
+    export = write_export(tmp_path / "data" / "e", clean_world("shanghai-2022"))
+    out = {"export": export, "parent": tmp_path / "data", "foreign": tmp_path / "mine"}[where]
+    if where == "foreign":
+        out.mkdir()
+        (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = _audit_cli(export, out)
+    assert result.exit_code == 2
+    assert "--out" in result.output
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
