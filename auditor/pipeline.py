@@ -29,7 +29,7 @@ from .papers import sha256_of, write_manifest, write_papers
 from .policy import Policy, load_policy
 from .rules import Rule, load_rules
 from .subsidy import compute_subsidy
-from .workdays import load_calendar
+from .workdays import load_calendar, official_years
 
 Progress = Callable[[str], None]
 DB_NAME = "audit.duckdb"
@@ -212,7 +212,11 @@ def _load_calendar(
     ).fetchall()[0]
     if not span or span[0] is None:
         return
-    first, last = span[0], min(span[1], as_of)
+    # NOTE: only days after a training's last day matter. A stray time before the first year the
+    # calendar knows (a typo such as 1922) must not stop the audit: such a claim has no import
+    # deadline, and BEFORE_APPROVAL or BAD_TIMESTAMP report it. Times after as_of are bad.
+    first = max(span[0], dt.date(official_years()[0], 1, 1))
+    last = min(span[1], as_of)
     if first > last:
         return
     end = last + dt.timedelta(days=7 * workdays + 40)
