@@ -29,7 +29,7 @@ from .papers import sha256_of, write_manifest, write_papers
 from .policy import Policy, load_policy
 from .rules import Rule, load_rules
 from .subsidy import compute_subsidy
-from .workdays import load_calendar, official_years
+from .workdays import load_calendar, nth_workday_after, official_years
 
 Progress = Callable[[str], None]
 DB_NAME = "audit.duckdb"
@@ -219,7 +219,11 @@ def _load_calendar(
     last = min(span[1], as_of)
     if first > last:
         return
-    end = last + dt.timedelta(days=7 * workdays + 40)
+    # The deadline of the latest training is the furthest day needed; asking for it raises
+    # CalendarError only when that day is really beyond the calendars given.
+    end = nth_workday_after(
+        last, workdays, holidays_file=options.holidays, overrides=policy.workday_overrides
+    )
     load_calendar(
         con,
         first,

@@ -63,6 +63,31 @@ def read_holidays_file(path: Path) -> dict[dt.date, bool]:
     return days
 
 
+class _Calendar:
+    """Decides one day at a time: overrides, then the holidays file, then chinese-calendar."""
+
+    def __init__(self, holidays_file: Path | None, overrides: Mapping[dt.date, bool] | None):
+        self.listed = read_holidays_file(holidays_file) if holidays_file else {}
+        self.listed_years = {d.year for d in self.listed}
+        self.overrides = overrides or {}
+        self.first, self.last = official_years()
+
+    def is_workday(self, day: dt.date, needed_until: dt.date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        if day in self.listed:
+            return self.listed[day]
+        if self.first <= day.year <= self.last:
+            return bool(chinese_calendar.is_workday(day))
+        if day.year in self.listed_years:
+            return day.weekday() < 5
+        raise CalendarError(
+            f"the official holiday calendar (chinese-calendar) covers {self.first}-{self.last}, "
+            f"but working days are needed up to {needed_until} (first uncovered day {day}); "
+            "give them with --holidays FILE (CSV: date,is_workday)"
+        )
+
+
 def workdays(
     start: dt.date,
     end: dt.date,
@@ -71,27 +96,11 @@ def workdays(
     overrides: Mapping[dt.date, bool] | None = None,
 ) -> list[tuple[dt.date, bool]]:
     """Every day from start to end inclusive, with whether it is a working day."""
-    listed = read_holidays_file(holidays_file) if holidays_file else {}
-    listed_years = {d.year for d in listed}
-    first, last = official_years()
-    overrides = overrides or {}
-    days: list[tuple[dt.date, bool]] = []
+    calendar = _Calendar(holidays_file, overrides)
+    days = []
     day = start
     while day <= end:
-        if day in overrides:
-            days.append((day, overrides[day]))
-        elif day in listed:
-            days.append((day, listed[day]))
-        elif first <= day.year <= last:
-            days.append((day, bool(chinese_calendar.is_workday(day))))
-        elif day.year in listed_years:
-            days.append((day, day.weekday() < 5))
-        else:
-            raise CalendarError(
-                f"the official holiday calendar (chinese-calendar) covers {first}-{last}, "
-                f"but working days are needed up to {end} (first uncovered day {day}); "
-                "give them with --holidays FILE (CSV: date,is_workday)"
-            )
+        days.append((day, calendar.is_workday(day, end)))
         day += dt.timedelta(days=1)
     return days
 
@@ -103,14 +112,13 @@ def nth_workday_after(
     holidays_file: Path | None = None,
     overrides: Mapping[dt.date, bool] | None = None,
 ) -> dt.date:
-    """The n-th working day after `day`, `day` itself not counted (a reference for tests)."""
-    span = workdays(
-        day + dt.timedelta(days=1),
-        day + dt.timedelta(days=7 * n + 40),
-        holidays_file=holidays_file,
-        overrides=overrides,
-    )
-    return [d for d, working in span if working][n - 1]
+    """The n-th working day after `day`, `day` itself not counted."""
+    calendar = _Calendar(holidays_file, overrides)
+    found = 0
+    while found < n:
+        day += dt.timedelta(days=1)
+        found += calendar.is_workday(day, day)
+    return day
 
 
 def load_calendar(

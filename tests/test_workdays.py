@@ -106,3 +106,21 @@ def test_policy_workday_overrides(tmp_path: Path) -> None:
     bad.write_text(base + '[workday_overrides]\n"2022-10-32" = false\n', encoding="utf-8")
     with pytest.raises(PolicyError, match="not YYYY-MM-DD"):
         load_policy(bad)
+
+
+def test_an_audit_needs_the_calendar_only_up_to_the_last_deadline(tmp_path: Path) -> None:
+    """Training ending 2026-12-10 needs working days to 2026-12-24 only: no holidays file."""
+    from auditor.pipeline import AuditOptions, audit
+    from tests.exports import clean_world, write_export
+
+    rows = clean_world("shanghai-2022")
+    rows["projects"][0]["approved_on"] = D(2026, 12, 1)
+    for table, cols in (("signins", ["signed_in_at"]), ("study_sessions", ["started_at", "ended_at"]),
+                        ("qa", ["posted_at"]), ("exams", ["started_at", "submitted_at"])):  # fmt: skip
+        for row in rows[table]:
+            for col in cols:
+                row[col] = row[col].replace(year=2026, month=12, day=row[col].day + 7)
+    rows["claims"][0]["imported_at"] = dt.datetime(2026, 12, 20, 10)
+    run = audit(write_export(tmp_path / "e", rows), "shanghai-2022", tmp_path / "out",
+                AuditOptions(as_of=D(2026, 12, 31), reports=False))  # fmt: skip
+    assert run.exit_code == 0
