@@ -1,9 +1,11 @@
 """Ingest an export directory into DuckDB as typed contract tables.
 
-Each table becomes `<table>` with the contract's columns, typed, plus `_row` (the data row in
-its file). Bad values in required or typed columns stop the audit with an ExportError naming
-file, row and column; an activity timestamp that cannot be parsed is kept as NULL and listed in
-`unparsed_values`, so the BAD_TIMESTAMP rule reports it instead of the row vanishing.
+Each table becomes `<table>` with the contract's columns, typed, plus `_row` (the data record
+in its file). Structural problems (a missing table or column, duplicate headers) raise an
+ExportError. A row with a value the contract forbids moves to `rejects` with its file, row,
+column and reason (BAD_ROW reports it; --strict makes it an error). An activity time that
+cannot be parsed is kept as NULL and listed in `unparsed_values`, so BAD_TIMESTAMP reports it
+instead of the row vanishing. Typed Parquet/JSONL columns are taken as they are.
 """
 
 from __future__ import annotations
