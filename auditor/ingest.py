@@ -20,7 +20,7 @@ import duckdb
 from .contract import ACTIVITY_TABLES, TABLES, Column, Table
 from .errors import ExportError
 from .mapping import Mapping, TableMapping
-from .sources import SourceFile, find_file, load_raw, quote_ident
+from .sources import SourceFile, drop_raw, find_file, load_raw, quote_ident
 
 ID_COLUMNS = ("enterprise_id", "project_id", "person_id")
 REJECTS_DDL = (
@@ -145,11 +145,16 @@ def _type_table(
         select.append(f"{text} AS r_{col.name}")
         select.append(f"nullif(trim({text}), '') IS NOT NULL AS p_{col.name}")
         select.append(f"{parsed} AS {col.name}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE stage_{table.name} AS SELECT {', '.join(select)} "
-        f"FROM raw_{table.name}",
-        params,
-    )
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE stage_{table.name} AS SELECT {', '.join(select)} "
+            f"FROM raw_{table.name}",
+            params,
+        )
+    except duckdb.Error as exc:  # a Parquet file read in place can fail only now
+        raise ExportError(
+            f"cannot be read: {str(exc).strip().splitlines()[0]}", file=src.path.name
+        ) from exc
     _reject_bad_values(con, table, src)
     columns = ", ".join(c.name for c in table.columns)
     con.execute(
@@ -165,7 +170,7 @@ def _type_table(
                     [table.name, col.name],
                 )
     con.execute(f"DROP TABLE stage_{table.name}")
-    con.execute(f"DROP TABLE raw_{table.name}")
+    drop_raw(con, src)
     return ignored
 
 

@@ -249,3 +249,15 @@ def test_typed_parquet_columns_are_taken_as_they_are(export: Path, tmp_path: Pat
     )
     src.unlink()
     assert _study_rows(_ingest(export, tmp_path)) == expected
+
+
+def test_a_broken_parquet_file_is_named(export: Path, tmp_path: Path) -> None:
+    src = export / "qa.csv"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM read_csv('{src}', all_varchar = true)) TO '{export / 'qa.parquet'}' (FORMAT parquet)"
+    )
+    src.unlink()
+    data = (export / "qa.parquet").read_bytes()
+    (export / "qa.parquet").write_bytes(data[:20] + b"\x00" * 40 + data[60:])
+    with pytest.raises(ExportError, match=r"qa\.parquet"):
+        _ingest(export, tmp_path)
