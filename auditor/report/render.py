@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -233,7 +233,8 @@ def render_reports(
 
 
 def _fields(context: Any) -> dict[str, Any]:
-    return {name: getattr(context, name) for name in asdict(context)}
+    """The context's fields as template variables (shallow: asdict would deep-copy every row)."""
+    return {f.name: getattr(context, f.name) for f in fields(context)}
 
 
 def _pretty(evidence: str) -> str:
