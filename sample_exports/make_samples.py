@@ -307,6 +307,7 @@ def shanghai() -> Export:
         "PB1", bp["赵磊"], T(2022, 4, 12, 20), T(2022, 4, 12, 19), "L99", "D-x"
     )  # BAD_TIMESTAMP
     b_claim("赵磊", end)
+    x.claim("PB1", bp["赵磊"], T(2022, 4, 22, 16, 0))  # DUPLICATE_IMPORT: imported a second time
     b_claim("黄敏", x.training("PB1", bp["黄敏"], start, FULL, qa=False))  # NO_QA
     b_claim("周杰", x.training("PB1", bp["周杰"], start, FULL, exam=False))  # NO_EXAM
     b_claim(

@@ -15,6 +15,7 @@
 -- overlapped_claims      SEQUENCE_OVERLAP;  earlier_course_claims DUPLICATE_COURSE
 -- amount_diff_yuan       AMOUNT_MISMATCH: |amount - subsidy_yuan|
 -- project_known          UNKNOWN_PROJECT: 1 when the claimed project is in projects
+-- claim_rows             DUPLICATE_IMPORT: rows in claims for this project and person
 SELECT
     b.project_id,
     b.person_id,
@@ -54,7 +55,8 @@ SELECT
     coalesce(du.earlier_course_claims, 0) AS earlier_course_claims,
     du.first_course_project_id,
     abs(coalesce(b.amount, 0) - pol.subsidy_yuan) AS amount_diff_yuan,
-    CASE WHEN b.approved_on IS NULL THEN 0 ELSE 1 END AS project_known
+    CASE WHEN b.approved_on IS NULL THEN 0 ELSE 1 END AS project_known,
+    b.claim_rows
 FROM claim_base b
 CROSS JOIN policy pol
 LEFT JOIN enterprises e ON e.enterprise_id = b.enterprise_id
