@@ -29,15 +29,41 @@ REJECT_COLUMNS = (
     "source_table", "file", "source_row", "column_name", "reason", "enterprise_id", "project_id",
     "person_id",
 )  # fmt: skip
-TEXT_COLUMNS = {"source_table", "file", "column_name", "reason", "finding_id", "rule_id", "severity", "enterprise_id", "project_id", "person_id",
+TEXT_COLUMNS = {"source_table", "file", "column_name", "reason", "enterprise_name", "name", "phone", "rules", "finding_id", "rule_id", "severity", "enterprise_id", "project_id", "person_id",
                 "message", "evidence", "blocking_rules"}  # fmt: skip
 XLSX_MAX_ROWS = 1_048_575  # one header row
+
+
+CALLBACK_COLUMNS = (
+    "priority", "enterprise_id", "enterprise_name", "project_id", "person_id", "name", "phone",
+    "rules",
+)  # fmt: skip
+CALLBACK_ORDER = "priority, enterprise_id, project_id, person_id"
+# The phone call-back list: trainees with a block or review finding, blocked claims first.
+CALLBACKS_SQL = """
+SELECT
+    min(CASE f.severity WHEN 'block' THEN 1 ELSE 2 END) AS priority,
+    f.enterprise_id,
+    min(e.name) AS enterprise_name,
+    f.project_id,
+    f.person_id,
+    min(t.name) AS name,
+    min(t.phone) AS phone,
+    string_agg(DISTINCT f.rule_id, ',' ORDER BY f.rule_id) AS rules
+FROM findings f
+LEFT JOIN enterprises e ON e.enterprise_id = f.enterprise_id
+LEFT JOIN trainees t ON t.enterprise_id = f.enterprise_id AND t.person_id = f.person_id
+WHERE f.severity IN ('block', 'review') AND f.person_id IS NOT NULL AND f.project_id IS NOT NULL
+GROUP BY f.enterprise_id, f.project_id, f.person_id
+"""
 
 
 def _safe(column: str, redact: bool) -> str:
     """NOTE: formula injection: a cell starting = + - @ is shown as text, not run."""
     if redact and column == "person_id":
         return "pseudonym(person_id) AS person_id"
+    if redact and column == "phone":  # kept whole only in an unredacted audit, to call people
+        return "CASE WHEN length(phone) > 7 THEN concat(substr(phone, 1, 3), repeat('*', length(phone) - 7), substr(phone, length(phone) - 3)) ELSE phone END AS phone"
     if column not in TEXT_COLUMNS:
         return column
     return (
@@ -57,7 +83,7 @@ def _path_literal(path: Path) -> str:
 
 
 def write_papers(con: duckdb.DuckDBPyConnection, out: Path, redact: bool = False) -> None:
-    """findings.csv/.parquet/.xlsx, subsidy.csv and rejects.csv, rows in a stable order.
+    """findings.csv/.parquet/.xlsx, subsidy.csv, callbacks.csv and rejects.csv, in a stable order.
 
     With `redact`, person IDs are replaced by `pseudonym()` (sqlfuncs.register_pseudonym).
     """
@@ -66,6 +92,8 @@ def write_papers(con: duckdb.DuckDBPyConnection, out: Path, redact: bool = False
     con.execute(f"COPY ({findings}) TO {_path_literal(out / 'findings.parquet')} (FORMAT parquet)")
     subsidy = _select("subsidy", SUBSIDY_COLUMNS, SUBSIDY_ORDER, redact)
     con.execute(f"COPY ({subsidy}) TO {_path_literal(out / 'subsidy.csv')} (HEADER)")
+    callbacks = _select(f"({CALLBACKS_SQL})", CALLBACK_COLUMNS, CALLBACK_ORDER, redact)
+    con.execute(f"COPY ({callbacks}) TO {_path_literal(out / 'callbacks.csv')} (HEADER)")
     rejects = _select("rejects", REJECT_COLUMNS, "file, source_row", redact)
     con.execute(f"COPY ({rejects}) TO {_path_literal(out / 'rejects.csv')} (HEADER)")
     write_findings_xlsx(con, out / "findings.xlsx", findings)

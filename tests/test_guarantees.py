@@ -163,6 +163,8 @@ def test_redact_pseudonymises_ids_stably_and_keeps_no_database(tmp_path: Path) -
     )
     assert second.exit_code == other.exit_code == 1
     assert _scan_all_outputs(tmp_path / "a") == []
+    callbacks = (tmp_path / "a" / "callbacks.csv").read_text(encoding="utf-8")
+    assert "138****5678" in callbacks and not PHONE_PATTERN.search(callbacks)
     assert not list((tmp_path / "a").glob("audit.duckdb*"))
     a = (tmp_path / "a" / "findings.csv").read_text(encoding="utf-8")
     assert a == (tmp_path / "b" / "findings.csv").read_text(encoding="utf-8")

@@ -85,3 +85,19 @@ def test_the_generator_reproduces_the_sample_files(tmp_path: Path) -> None:
         assert len(names) == 8
         _match, mismatch, errors = filecmp.cmpfiles(folder, sub, names, shallow=False)
         assert (mismatch, errors) == ([], []), mismatch + errors
+
+
+def test_callback_list_names_every_trainee_to_phone_blocked_first(outputs: dict[str, Path]) -> None:
+    out = outputs["shanghai-2022"]
+    with (out / "subsidy.csv").open(encoding="utf-8") as fh:
+        blocked = {
+            (r["project_id"], r["person_id"]) for r in csv.DictReader(fh) if r["payable"] == "false"
+        }
+    with (out / "callbacks.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    first = {(r["project_id"], r["person_id"]) for r in rows if r["priority"] == "1"}
+    assert first == blocked
+    assert [r["priority"] for r in rows] == sorted(r["priority"] for r in rows)
+    zhao = next(r for r in rows if r["name"] == "赵磊")
+    assert zhao["priority"] == "2" and zhao["phone"].isdigit() and len(zhao["phone"]) == 11
+    assert zhao["rules"] == "BAD_TIMESTAMP,DUPLICATE_IMPORT,STUDY_WITHOUT_SIGNIN"
