@@ -25,27 +25,21 @@ class Parameter:
     help: str
 
 
-PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("subsidy_yuan", int, True, "subsidy per person per project, yuan"),
-    Parameter("min_study_minutes", int, True, "minimum credited study time per project, minutes"),
-    Parameter("max_claims_per_year", int, True, "most subsidised projects per person a year"),
-    Parameter("window_months", int, False, "training must end within this many months of approval"),
-    Parameter(
-        "import_deadline_workdays",
-        int,
-        False,
-        "trainees must be imported within this many working days after training ends",
-    ),
-    Parameter("period_start", dt.date, False, "first day of the policy period"),
-    Parameter("period_end", dt.date, False, "last day of the policy period"),
-    Parameter("eligible_size_classes", list, False, "enterprise size classes that may claim"),
-)
-REQUIREMENTS: dict[str, str] = {
-    "signin": "at least one sign-in per claim",
-    "daily_signin": "a sign-in on every day with study",
-    "qa": "at least one Q&A post per claim",
-    "exam": "an exam submitted after study",
-}
+KINDS: dict[str, type] = {"int": int, "date": dt.date, "list": list}
+SCHEMA_FILE = "_schema.toml"
+
+
+def _load_schema() -> tuple[tuple[Parameter, ...], dict[str, str]]:
+    """Parameters and requirements a profile may set, from checks/policies/_schema.toml."""
+    data = tomllib.loads((checks_dir() / "policies" / SCHEMA_FILE).read_text(encoding="utf-8"))
+    parameters = tuple(
+        Parameter(name, KINDS[spec["type"]], bool(spec["required"]), spec["help"])
+        for name, spec in data["parameters"].items()
+    )
+    return parameters, dict(data["requires"])
+
+
+PARAMETERS, REQUIREMENTS = _load_schema()
 SIZE_CLASSES = ("micro", "small", "medium", "large")
 
 
@@ -84,7 +78,11 @@ def policies_dir() -> Path:
 
 def list_policies() -> list[Policy]:
     """Every shipped profile, by name."""
-    return [load_policy(p) for p in sorted(policies_dir().glob("*.toml"))]
+    return [load_policy(p) for p in _profile_files()]
+
+
+def _profile_files() -> list[Path]:
+    return sorted(p for p in policies_dir().glob("*.toml") if not p.name.startswith("_"))
 
 
 def load_policy(name_or_path: str | Path) -> Policy:
@@ -93,7 +91,7 @@ def load_policy(name_or_path: str | Path) -> Policy:
     if not path.suffix:
         path = policies_dir() / f"{name_or_path}.toml"
         if not path.is_file():
-            known = ", ".join(p.stem for p in sorted(policies_dir().glob("*.toml")))
+            known = ", ".join(p.stem for p in _profile_files())
             raise PolicyError(f"no policy called {name_or_path!r}; shipped policies: {known}")
     if not path.is_file():
         raise PolicyError(f"policy file {path} does not exist")

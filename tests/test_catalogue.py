@@ -105,3 +105,16 @@ def test_fact_sql_transpiles_to_spark(query) -> None:
         query.sql, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE
     )
     assert "SELECT" in spark.upper()
+
+
+def test_policy_parameters_are_declared_as_data() -> None:
+    """A new threshold needs a line in checks/policies/_schema.toml, not an edit of the core."""
+    import tomllib
+
+    from auditor.policy import PARAMETERS, REQUIREMENTS
+    from auditor.resources import checks_dir
+
+    schema = tomllib.loads((checks_dir() / "policies" / "_schema.toml").read_text(encoding="utf-8"))
+    assert [p.name for p in PARAMETERS] == list(schema["parameters"])
+    assert REQUIREMENTS == schema["requires"]
+    assert "_schema" not in {p.id for p in list_policies()}
