@@ -127,6 +127,7 @@ def _run(
         con.execute("SET memory_limit = ?", [options.memory_limit])
         con.execute("SET temp_directory = ?", [str(spill)])
         con.execute("SET TimeZone = 'Asia/Shanghai'")
+        con.execute("SET enable_progress_bar = false")  # our own progress lines, on stderr
         sqlfuncs.register(con)
         facts.load_dialect(con)
         with run.phase("ingest", progress):
