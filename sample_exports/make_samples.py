@@ -16,8 +16,8 @@ from pathlib import Path
 from stdnum.cn import ric, uscc
 
 HERE = Path(__file__).resolve().parent
-IP = "58.33.12.7"
 D, T = dt.date, dt.datetime
+MOBILE_PREFIXES = ("138", "139", "135", "136", "137", "150", "151", "158", "186", "189")
 COLUMNS = {
     "enterprises": ["enterprise_id", "name", "district", "size_class", "main_business"],
     "projects": [
@@ -68,6 +68,12 @@ def person_id(region: str, born: dt.date, seq: int) -> str:
     return first17 + ric.calc_check_digit(first17 + "0")
 
 
+def phone(pid: str) -> str:
+    """An 11-digit mobile number derived from the ID number: one person, one phone."""
+    digits = str(int(hashlib.sha256(pid.encode()).hexdigest(), 16))
+    return MOBILE_PREFIXES[int(digits[0])] + digits[1:9]
+
+
 def credit_code(body: str) -> str:
     """An 18-character USCC with a valid GB 32100 check character."""
     return body + uscc.calc_check_digit(body)
@@ -78,32 +84,43 @@ class Export:
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict[str, object]]] = {t: [] for t in COLUMNS}
-        self.phone_seq = 0
+        self.office_ip: dict[str, str] = {}  # project -> IP of the enterprise's office network
+
+    def project(self, project: str, ent: str, course: str, title: str, approved: dt.date,
+                platform: str, ip: str) -> None:  # fmt: skip
+        """A filed project; its trainees study from the enterprise's office network `ip`."""
+        self.office_ip[project] = ip
+        self.add("projects", project_id=project, enterprise_id=ent, course_id=course, title=title,
+                 approved_on=approved, platform_name=platform, platform_kind="third_party")  # fmt: skip
 
     def add(self, table: str, **row: object) -> None:
         self.rows[table].append(row)
 
     def signin(self, project: str, pid: str, at: object, device: str) -> None:
         self.add(
-            "signins", project_id=project, person_id=pid, signed_in_at=at, device_id=device, ip=IP
+            "signins",
+            project_id=project,
+            person_id=pid,
+            signed_in_at=at,
+            device_id=device,
+            ip=self.office_ip[project],
         )
 
     def session(
         self, project: str, pid: str, start: object, end: object, lesson: str, device: str
     ) -> None:
         self.add("study_sessions", project_id=project, person_id=pid, started_at=start, ended_at=end,
-                 lesson_id=lesson, device_id=device, ip=IP)  # fmt: skip
+                 lesson_id=lesson, device_id=device, ip=self.office_ip[project])  # fmt: skip
 
     def trainee(
         self, ent: str, pid: str, name: str, employment: str = "labor_contract", **kw: object
     ) -> None:
-        self.phone_seq += 1
         self.add(
             "trainees",
             enterprise_id=ent,
             person_id=pid,
             name=name,
-            phone=f"139{self.phone_seq:08d}",
+            phone=phone(pid),
             employment=employment,
             employed_from=kw.get("employed_from", D(2019, 7, 1)),
             employed_to=kw.get("employed_to"),
@@ -224,30 +241,24 @@ def shanghai() -> Export:
         size_class="micro",
         main_business="餐饮服务",
     )
+    office_ip = {ea: "58.33.12.7", eb: "101.229.84.15", ec: "180.168.40.22"}
     projects = [
-        ("PA1", ea, "C-PY101", "Python 数据分析基础", D(2022, 3, 1)),
+        ("PA1", ea, "C-BG101", "办公软件高级应用", D(2022, 3, 1)),
         ("PB1", eb, "C-WH201", "仓储管理实务", D(2022, 4, 6)),
         ("PB2", eb, "C-AQ301", "叉车安全操作", D(2022, 9, 1)),
         ("PC1", ec, "C-CY401", "餐饮服务礼仪", D(2022, 5, 9)),
         ("PC2", ec, "C-SP402", "食品安全管理", D(2022, 5, 9)),
-        ("PC3", ec, "C-PY101", "Python 数据分析基础", D(2022, 6, 1)),
+        ("PC3", ec, "C-BG101", "办公软件高级应用", D(2022, 6, 1)),
         ("PC4", ec, "C-PR403", "烹饪工艺（一）", D(2022, 6, 1)),
         ("PC5", ec, "C-PR404", "烹饪工艺（二）", D(2022, 6, 1)),
         ("PC6", ec, "C-PR405", "烹饪工艺（三）", D(2022, 6, 1)),
     ]
-    for pid, ent, course, title, approved in projects:
-        x.add(
-            "projects",
-            project_id=pid,
-            enterprise_id=ent,
-            course_id=course,
-            title=title,
-            approved_on=approved,
-            platform_name="申学在线",
-            platform_kind="third_party",
-        )
+    for project, ent, course, title, approved in projects:
+        x.project(project, ent, course, title, approved, "申学在线", office_ip[ent])
+    x.office_ip["PX-9"] = office_ip[eb]  # a project the export does not hold (ORPHAN_RECORD)
 
-    # Enterprise A: four payable claims, nothing to report.
+    # Enterprise A: four payable claims, nothing to report. The 17th digit of an ID number is odd
+    # for men and even for women (GB 11643); the sequence numbers below respect that.
     a_people = [
         ("张伟", person_id("310101", D(1990, 1, 1), 123)),
         ("王芳", person_id("310104", D(1988, 5, 17), 246)),
@@ -255,26 +266,27 @@ def shanghai() -> Export:
         ("刘洋", person_id("310106", D(1992, 7, 21), 482)),
     ]
     for i, (name, pid) in enumerate(a_people):
-        x.trainee(ea, pid, name)
+        # 张伟 moves to enterprise C on 9 May 2022 (see DUPLICATE_COURSE below).
+        x.trainee(ea, pid, name, employed_to=D(2022, 4, 30) if name == "张伟" else None)
         end = x.training("PA1", pid, D(2022, 3, 2 + i), FULL)
         x.claim("PA1", pid, T.combine(end.date() + dt.timedelta(days=3), dt.time(10)))
 
     # Enterprise B: one problem per claim.
     # Birth-place codes that existed in the birth year (python-stdnum checks that, see ID_REGION_UNKNOWN).
     b = [
-        ("陈静", "310112", D(1991, 2, 14)),
-        ("杨帆", "310105", D(1987, 9, 9)),
-        ("赵磊", "310106", D(1993, 4, 30)),
-        ("黄敏", "310107", D(1989, 12, 1)),
-        ("周杰", "310109", D(1996, 6, 6)),
-        ("吴倩", "310110", D(1994, 8, 18)),
-        ("徐明", "310104", D(1985, 3, 3)),
-        ("孙丽", "310101", D(1990, 10, 10)),
-        ("马超", "310101", D(1986, 1, 20)),
-        ("朱红", "310104", D(1997, 2, 2)),
-        ("胡斌", "310115", D(1992, 9, 29)),
+        ("陈静", "310112", D(1991, 2, 14), 104),
+        ("杨帆", "310105", D(1987, 9, 9), 101),
+        ("赵磊", "310106", D(1993, 4, 30), 103),
+        ("黄敏", "310107", D(1989, 12, 1), 106),
+        ("周杰", "310109", D(1996, 6, 6), 105),
+        ("吴倩", "310110", D(1994, 8, 18), 108),
+        ("徐明", "310104", D(1985, 3, 3), 107),
+        ("孙丽", "310101", D(1990, 10, 10), 110),
+        ("马超", "310101", D(1986, 1, 20), 109),
+        ("朱红", "310104", D(1997, 2, 2), 112),
+        ("胡斌", "310115", D(1992, 9, 29), 111),
     ]
-    bp = {name: person_id(region, born, 100 + k) for k, (name, region, born) in enumerate(b)}
+    bp = {name: person_id(region, born, seq) for name, region, born, seq in b}
     for name, pid in bp.items():
         x.trainee(
             eb,
@@ -335,14 +347,14 @@ def shanghai() -> Export:
     bad_id = bad_id[:-1] + ("1" if bad_id[-1] != "1" else "2")  # ID_INVALID: wrong check digit
     c = {
         "郑浩": bad_id,
-        "冯雪": person_id("310110", D(1993, 1, 8), 321),
-        "许强": person_id("310107", D(1984, 4, 4), 432),
-        "何静": person_id("310101", D(1990, 1, 1), 123),
-        "高峰": person_id("310105", D(1989, 6, 30), 654),
-        "罗兰": "810000199203153227"[:17] + ric.calc_check_digit("81000019920315322" + "0"),
+        "冯雪": person_id("310110", D(1993, 1, 8), 322),
+        "许强": person_id("310107", D(1984, 4, 4), 431),
+        "张伟": a_people[0][1],  # left enterprise A on 30 Apr, joined C on 9 May
+        "高峰": person_id("310105", D(1989, 6, 30), 655),
+        "罗兰": person_id("810000", D(1992, 3, 15), 322),  # Hong Kong resident's residence permit
     }
     for name, pid in c.items():
-        x.trainee(ec, pid, name)
+        x.trainee(ec, pid, name, employed_from=D(2022, 5, 9) if name == "张伟" else D(2019, 7, 1))
     x.claim("PC1", c["郑浩"], T(2022, 5, 26, 10), 600)
     x.training("PC1", c["郑浩"], D(2022, 5, 16), FULL)  # ID_INVALID
     x.claim("PC1", c["冯雪"], T(2022, 5, 26, 10), 600)  # NO_ACTIVITY: claimed, no records at all
@@ -352,10 +364,10 @@ def shanghai() -> Export:
     x.claim("PC1", c["许强"], T(2022, 5, 26, 10), 600)
     x.training("PC2", c["许强"], D(2022, 5, 20), FULL, lesson="S")
     x.claim("PC2", c["许强"], T(2022, 5, 30, 10), 600)
-    # 何静 (the same person as 张伟 of enterprise A: 310101199001011234) claims course C-PY101
-    # again through PC3: DUPLICATE_COURSE. A's earlier claim stands.
-    x.training("PC3", c["何静"], D(2022, 6, 6), FULL)
-    x.claim("PC3", c["何静"], T(2022, 6, 15, 10), 600)
+    # 张伟 took course C-BG101 at enterprise A in March; C claims the same course for him again
+    # through PC3: DUPLICATE_COURSE. A's earlier claim stands.
+    x.training("PC3", c["张伟"], D(2022, 6, 6), FULL)
+    x.claim("PC3", c["张伟"], T(2022, 6, 15, 10), 600)
     # 高峰: four sequential payable claims in 2022; the fourth is over the cap (ANNUAL_CAP).
     for k, project in enumerate(["PC3", "PC4", "PC5", "PC6"]):
         end = x.training(
@@ -392,26 +404,8 @@ def yingkou() -> Export:
         size_class="large",
         main_business="重型机械",
     )
-    x.add(
-        "projects",
-        project_id="Y1",
-        enterprise_id=small,
-        course_id="YC-DG1",
-        title="电工安全",
-        approved_on=D(2020, 3, 2),
-        platform_name="辽宁职培云",
-        platform_kind="third_party",
-    )
-    x.add(
-        "projects",
-        project_id="Y2",
-        enterprise_id=large,
-        course_id="YC-HJ2",
-        title="焊接工艺",
-        approved_on=D(2020, 3, 2),
-        platform_name="辽宁职培云",
-        platform_kind="third_party",
-    )
+    x.project("Y1", small, "YC-DG1", "电工安全", D(2020, 3, 2), "辽宁职培云", "175.171.16.8")
+    x.project("Y2", large, "YC-HJ2", "焊接工艺", D(2020, 3, 2), "辽宁职培云", "113.231.92.40")
     people = {
         "李军": person_id("210802", D(1988, 8, 8), 111),
         "王丽": person_id("210803", D(1991, 9, 19), 222),
