@@ -1,5 +1,6 @@
 """Write an export the way a real platform does: Chinese headers and values, mixed encodings
-and formats, ISO 8601 times. Read with `--mapping chinese-headers`.
+and formats, ISO 8601 times in some tables and `YYYY-MM-DD HH:MM:SS` in others, a lower-case
+`x` in a roster ID number. Read with `--mapping chinese-headers`.
 
 Written independently of the auditor's own test builders, from docs/export-contract.md only.
 Run: `python tests/data/other_platform/make_export.py [TARGET_DIR]`.
@@ -12,7 +13,9 @@ import datetime as dt
 import gzip
 import io
 import json
+import re
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -21,19 +24,46 @@ import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
 E1, E2 = "91310106MA1G8K2M1M", "91310117MA1J3P4Q5R"  # check characters computed with python-stdnum
-# name, ID number (valid GB 11643), enterprise, employment, project, claimed amount, study days
+# name, ID number (valid GB 11643; 17th digit odd for men, even for women), enterprise,
+# employment, project, claimed amount, minutes studied each day (a morning and an afternoon session)
 PEOPLE = [
-    ("钱进", "31010619880715002X", E1, "劳动合同", "XM-01", 600, [(8, 14), (8, 14), (8, 14)]),
-    ("吕方", "310104199203030416", E1, "劳务派遣", "XM-01", 600, [(8, 14), (8, 14), (8, 13, 30)]),
-    ("秦明", "310101198512120817", E1, "劳动合同", "XM-01", 600, [(8, 14), (8, 14), (8, 14)]),
-    ("董平", "310109199001019990", E2, "劳动合同", "XM-02", 550, [(9, 15), (9, 15), (9, 15)]),
-    ("花荣", "310110199406066010", E2, "其他", "XM-02", 600, [(9, 15), (9, 15), (9, 15)]),
+    ("钱芳", "31010619880715002X", E1, "劳动合同", "XM-01", 600, [360, 360, 360]),
+    ("吕方", "310104199203030416", E1, "劳务派遣", "XM-01", 600, [360, 360, 330]),
+    ("秦明", "310101198512120817", E1, "劳动合同", "XM-01", 600, [360, 360, 360]),
+    ("董平", "310109199001019990", E2, "劳动合同", "XM-02", 550, [360, 360, 360]),
+    ("花荣", "310110199406066010", E2, "其他", "XM-02", 600, [360, 360, 360]),
 ]
 FIRST_DAY = {"XM-01": dt.date(2022, 5, 9), "XM-02": dt.date(2022, 6, 13)}
+# Class starts at 08:00 (XM-01) or 09:00 (XM-02); 210 minutes, a 90-minute lunch break, the rest.
+START_HOUR = {"XM-01": 8, "XM-02": 9}
+MORNING_MINUTES, LUNCH_MINUTES = 210, 90
+SAVED_AT = dt.datetime(2022, 6, 20, 9, 0, 0)  # when the platform wrote the workbook
 
 
 def iso(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def plain(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def save_workbook(book: openpyxl.Workbook, path: Path) -> None:
+    """Save with fixed document and zip-entry times, so that re-running writes the same bytes
+    (openpyxl stamps `modified` with the clock on save: it is overwritten here)."""
+    book.properties.creator = "云课堂"
+    book.properties.created = book.properties.modified = SAVED_AT
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=SAVED_AT.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                stamp = f"{SAVED_AT:%Y-%m-%dT%H:%M:%S}Z".encode()
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            out.writestr(entry, data)
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]], encoding: str) -> None:
@@ -57,7 +87,7 @@ def main(target: Path = HERE) -> None:
     sheet.append(["统一社会信用代码", "企业名称", "所属区", "企业规模", "主营业务"])
     sheet.append([E1, "上海长宁云帆网络科技有限公司", "长宁区", "小型", "互联网信息服务"])
     sheet.append([E2, "上海松江精工机械有限公司", "松江区", "大型", "通用设备制造"])
-    book.save(target / "企业信息.xlsx")
+    save_workbook(book, target / "企业信息.xlsx")
 
     write_csv(
         target / "培训项目.csv",
@@ -80,7 +110,8 @@ def main(target: Path = HERE) -> None:
         target / "花名册.csv",
         ["统一社会信用代码", "身份证号码", "姓名", "手机号码", "用工形式", "入职日期", "离职日期"],
         [
-            [e, pid, name, f"1371234{i:04d}", emp, "2021-03-01", ""]
+            # Typed into Excel by hand: the check character `X` becomes `x`.
+            [e, pid.lower(), name, f"1371234{i:04d}", emp, "2021-03-01", ""]
             for i, (name, pid, e, emp, *_rest) in enumerate(PEOPLE)
         ],
         "utf-8-sig",
@@ -89,12 +120,12 @@ def main(target: Path = HERE) -> None:
     for name, pid, _e, _emp, project, amount, days in PEOPLE:
         first = FIRST_DAY[project]
         last_end = None
-        for k, day_spec in enumerate(days):
+        for k, minutes in enumerate(days):
             day = first + dt.timedelta(days=k)
-            start = dt.datetime.combine(day, dt.time(day_spec[0]))
-            end = dt.datetime.combine(
-                day, dt.time(day_spec[1], day_spec[2] if len(day_spec) > 2 else 0)
-            )
+            start = dt.datetime.combine(day, dt.time(START_HOUR[project]))
+            morning_end = start + dt.timedelta(minutes=MORNING_MINUTES)
+            afternoon = morning_end + dt.timedelta(minutes=LUNCH_MINUTES)
+            end = afternoon + dt.timedelta(minutes=minutes - MORNING_MINUTES)
             signins.append(
                 {
                     "项目编号": project,
@@ -104,7 +135,8 @@ def main(target: Path = HERE) -> None:
                     "IP地址": "101.86.3.4",
                 }
             )
-            sessions.append((project, pid, start, end, f"KS-{k + 1}"))
+            sessions.append((project, pid, start, morning_end, f"KS-{2 * k + 1}"))
+            sessions.append((project, pid, afternoon, end, f"KS-{2 * k + 2}"))
             last_end = end
         assert last_end is not None
         qa.append(
@@ -112,7 +144,7 @@ def main(target: Path = HERE) -> None:
                 project,
                 pid,
                 iso(last_end + dt.timedelta(minutes=10)),
-                "回答" if name == "钱进" else "提问",
+                "回答" if name == "钱芳" else "提问",
                 "已完成本章练习",
             ]
         )
@@ -132,7 +164,7 @@ def main(target: Path = HERE) -> None:
             [
                 project,
                 pid,
-                iso(dt.datetime.combine(last_end.date() + dt.timedelta(days=3), dt.time(10, 15))),
+                plain(dt.datetime.combine(last_end.date() + dt.timedelta(days=3), dt.time(10, 15))),
                 amount,
             ]
         )
