@@ -6,6 +6,7 @@ Fact SQL reads parameters with a plain `CROSS JOIN policy`, so no SQL is ever te
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,8 +152,10 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
     if not isinstance(raw_overrides, dict):
         raise PolicyError(f'{where}: [workday_overrides] maps "YYYY-MM-DD" to true or false')
     for key, value in raw_overrides.items():
-        try:
-            day = dt.date.fromisoformat(str(key))
+        try:  # fromisoformat alone would also take 20221008 and 2022-W40-6
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", key):
+                raise ValueError(key)
+            day = dt.date.fromisoformat(key)
         except ValueError:
             raise PolicyError(f"{where}: workday_overrides key {key!r} is not YYYY-MM-DD") from None
         if not isinstance(value, bool):

@@ -1,14 +1,18 @@
 """Official working days: chinese-calendar's statutory holidays and make-up working days.
 
+IMPORT_LATE needs the 10th working day after a training's last day, and the fact SQL counts them
+by joining a DuckDB table `calendar(day, is_workday)` that this module builds.
+
 chinese-calendar covers 2004-2026 and raises beyond. For other years the user supplies a
-holidays file (`--holidays FILE`), a CSV with the header `date,is_workday`:
+holidays file (`--holidays FILE`; docs/holidays.md), a CSV with the header `date,is_workday`:
 
     date,is_workday
     2027-01-01,false
     2027-02-20,true
 
-is_workday is one of true/false, 1/0, workday/holiday. A day is decided, in this order, by a
-policy's `[workday_overrides]`, the holidays file, then chinese-calendar. A day of a year that
+Dates are YYYY-MM-DD; is_workday is one of true/false, 1/0, workday/holiday (any case); the file
+is UTF-8 with or without a BOM. A day is decided, in this order, by a policy's
+`[workday_overrides]`, the holidays file, then chinese-calendar. A day of a year that
 chinese-calendar lacks counts as covered only when the holidays file lists at least one day of
 that year; its unlisted days are then Monday-Friday working days, weekends not. A day nobody
 covers stops the audit (CalendarError): guessing would silently move import deadlines.
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -27,8 +33,10 @@ import pyarrow as pa
 
 from .errors import CalendarError, ExportError
 
-TRUE_WORDS = {"true", "1", "workday", "yes"}
-FALSE_WORDS = {"false", "0", "holiday", "no"}
+TRUE_WORDS = {"true", "1", "workday"}
+FALSE_WORDS = {"false", "0", "holiday"}
+# date.fromisoformat also takes 20270101 and 2027-W01-1; the file format is YYYY-MM-DD only.
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def official_years() -> tuple[int, int]:
@@ -38,28 +46,58 @@ def official_years() -> tuple[int, int]:
 
 
 def read_holidays_file(path: Path) -> dict[dt.date, bool]:
-    """The days a holidays file lists; bad rows name file, row and column."""
+    """The days a holidays file lists; bad rows name file, row (1 = first data row) and column."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExportError(
+            f"not UTF-8 text (byte {exc.start}); save the holidays file as UTF-8", file=path.name
+        ) from None
+    except OSError as exc:
+        raise ExportError(
+            f"cannot read the holidays file: {exc.strerror}", file=path.name
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or ()]
+    if not {"date", "is_workday"} <= set(header):
+        raise ExportError(
+            f"the header must be date,is_workday, got {','.join(header) or 'nothing'}",
+            file=path.name,
+        )
+    reader.fieldnames = header
     days: dict[dt.date, bool] = {}
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None or not {"date", "is_workday"} <= set(reader.fieldnames):
-            raise ExportError("the header must be date,is_workday", file=path.name)
-        for row_number, row in enumerate(reader, start=1):
-            try:
-                day = dt.date.fromisoformat((row["date"] or "").strip())
-            except ValueError:
-                raise ExportError(
-                    "not a YYYY-MM-DD date", file=path.name, row=row_number, column="date"
-                ) from None
-            word = (row["is_workday"] or "").strip().lower()
-            if word not in TRUE_WORDS | FALSE_WORDS:
-                raise ExportError(
-                    "must be true/false, 1/0 or workday/holiday",
-                    file=path.name,
-                    row=row_number,
-                    column="is_workday",
-                )
-            days[day] = word in TRUE_WORDS
+    first_row: dict[dt.date, int] = {}
+    for row_number, row in enumerate(reader, start=1):
+        text = (row["date"] or "").strip()
+        try:
+            if not ISO_DATE.fullmatch(text):
+                raise ValueError(text)
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ExportError(
+                f"{row['date']!r} is not a YYYY-MM-DD date",
+                file=path.name,
+                row=row_number,
+                column="date",
+            ) from None
+        word = (row["is_workday"] or "").strip().lower()
+        if word not in TRUE_WORDS | FALSE_WORDS:
+            raise ExportError(
+                f"{row['is_workday']!r} is not one of true/false, 1/0, workday/holiday",
+                file=path.name,
+                row=row_number,
+                column="is_workday",
+            )
+        is_workday = word in TRUE_WORDS
+        if days.get(day, is_workday) != is_workday:
+            raise ExportError(
+                f"{day} is listed again with the other value (first at row {first_row[day]})",
+                file=path.name,
+                row=row_number,
+                column="is_workday",
+            )
+        days[day] = is_workday
+        first_row.setdefault(day, row_number)
     return days
 
 
@@ -84,7 +122,8 @@ class _Calendar:
         raise CalendarError(
             f"the official holiday calendar (chinese-calendar) covers {self.first}-{self.last}, "
             f"but working days are needed up to {needed_until} (first uncovered day {day}); "
-            "give them with --holidays FILE (CSV: date,is_workday)"
+            "give them with --holidays FILE, a CSV with the header date,is_workday and one "
+            "row per day (2027-01-01,false), is_workday true/false, 1/0 or workday/holiday"
         )
 
 
@@ -112,7 +151,16 @@ def nth_workday_after(
     holidays_file: Path | None = None,
     overrides: Mapping[dt.date, bool] | None = None,
 ) -> dt.date:
-    """The n-th working day after `day`, `day` itself not counted."""
+    """The n-th working day after `day`, `day` itself not counted (n = 0 gives `day`).
+
+    A pure-Python reference for tests and messages; the audit itself joins `calendar` in SQL.
+
+    Raises:
+        ValueError: n is negative.
+        CalendarError: a day up to the answer is in no calendar given.
+    """
+    if n < 0:
+        raise ValueError(f"n must not be negative, got {n}")
     calendar = _Calendar(holidays_file, overrides)
     found = 0
     while found < n:
@@ -129,7 +177,13 @@ def load_calendar(
     holidays_file: Path | None = None,
     overrides: Mapping[dt.date, bool] | None = None,
 ) -> int:
-    """Create the `calendar (day, is_workday)` table the facts join; returns its row count."""
+    """Create or replace the table `calendar(day, is_workday)` the facts join.
+
+    One row per day from start to end inclusive, handed to DuckDB as one Arrow table.
+
+    Returns:
+        The number of rows (days) written.
+    """
     days = workdays(start, end, holidays_file=holidays_file, overrides=overrides)
     arrow = pa.table(
         {
@@ -137,7 +191,13 @@ def load_calendar(
             "is_workday": pa.array([w for _, w in days], pa.bool_()),
         }
     )
+    con.execute(
+        "CREATE OR REPLACE TABLE calendar "
+        "(day DATE NOT NULL PRIMARY KEY, is_workday BOOLEAN NOT NULL)"
+    )
     con.register("calendar_arrow", arrow)
-    con.execute("CREATE OR REPLACE TABLE calendar AS SELECT * FROM calendar_arrow ORDER BY day")
-    con.unregister("calendar_arrow")
+    try:
+        con.execute("INSERT INTO calendar SELECT day, is_workday FROM calendar_arrow ORDER BY day")
+    finally:
+        con.unregister("calendar_arrow")
     return len(days)
