@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -34,18 +34,51 @@ from .context import (
 SAFE_NAME = re.compile(r"[^0-9A-Za-z_-]")
 SEVERITY_ORDER = {"block": 0, "review": 1, "info": 2}
 GAP_CHART_ENTERPRISES = 30
+MAX_NAME_CHARS = 80  # file names stay far below the usual 255-byte limit
+PAGE_BATCH = 1000  # enterprises whose rows are held in memory at once
 
 
 def page_name(enterprise_id: str) -> str:
-    """A file name for an enterprise page that cannot leave enterprises/ and cannot collide."""
+    """A file name for an enterprise page that cannot leave enterprises/.
+
+    Characters outside [0-9A-Za-z_-] become `_`; a changed or over-long ID gets a hash of the
+    original, so `a/b` and `a_b` stay apart. `page_names` settles the remaining collisions.
+    """
     safe = SAFE_NAME.sub("_", enterprise_id) or "_"
-    if safe != enterprise_id:
-        safe += "-" + hashlib.sha256(enterprise_id.encode("utf-8")).hexdigest()[:10]
+    if safe != enterprise_id or len(safe) > MAX_NAME_CHARS:
+        safe = safe[:MAX_NAME_CHARS] + "-" + _digest(enterprise_id, 10)
     return f"{safe}.html"
 
 
+def page_names(enterprise_ids: Iterable[str]) -> dict[str, str]:
+    """Each enterprise's page name, distinct even on a case-insensitive file system.
+
+    A name already taken (case-insensitively) gets a numbered suffix; IDs are visited in sorted
+    order, so the same set of IDs always gives the same names.
+    """
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for enterprise_id in sorted(set(enterprise_ids)):
+        name = page_name(enterprise_id)
+        stem, n = name.removesuffix(".html"), 1
+        while name.casefold() in taken:
+            n += 1
+            name = f"{stem}-{n}.html"
+        taken.add(name.casefold())
+        names[enterprise_id] = name
+    return names
+
+
+def _digest(text: str, chars: int) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:chars]
+
+
 def environment(id_mask: str = "6*4", templates_dir: Path | None = None) -> jinja2.Environment:
-    """The one Jinja environment: autoescape, StrictUndefined, the report filters."""
+    """The one Jinja environment: autoescape, StrictUndefined, the report filters.
+
+    Filters: `mask_id` (the `id_mask` pattern), `mask_phone` (3 + 4), `yuan` (2 decimals,
+    thousands separators), `hours` (minutes shown as hours), `thousands` (a count with separators).
+    """
     head, tail = parse_mask(id_mask)
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir:
@@ -61,6 +94,7 @@ def environment(id_mask: str = "6*4", templates_dir: Path | None = None) -> jinj
     env.filters["mask_id"] = lambda v: mask(v, head, tail)
     env.filters["mask_phone"] = lambda v: mask(v, 3, 4)
     env.filters["yuan"] = lambda v: f"{float(v):,.2f}"
+    env.filters["thousands"] = lambda n: f"{int(n):,}"
     env.filters["hours"] = lambda minutes: f"{float(minutes) / 60:.2f}"
     env.globals["css"] = (reports_dir() / "static" / "report.css").read_text(encoding="utf-8")
     return env
@@ -83,50 +117,64 @@ ids AS (SELECT enterprise_id FROM enterprises UNION SELECT enterprise_id FROM s
         UNION SELECT enterprise_id FROM f)
 SELECT ids.enterprise_id, coalesce(e.name, ''), coalesce(e.district, ''),
        coalesce(s.claims, 0), coalesce(s.payable, 0), coalesce(s.claimed, 0),
-       coalesce(s.verified, 0), coalesce(f.block, 0), coalesce(f.review, 0), coalesce(f.info, 0)
+       coalesce(s.verified, 0), coalesce(s.claimed, 0) - coalesce(s.verified, 0) AS unpayable,
+       coalesce(f.block, 0) AS block, coalesce(f.review, 0), coalesce(f.info, 0)
 FROM ids
 LEFT JOIN (SELECT enterprise_id, min(name) AS name, min(district) AS district
            FROM enterprises GROUP BY enterprise_id) e ON e.enterprise_id = ids.enterprise_id
 LEFT JOIN s ON s.enterprise_id = ids.enterprise_id
 LEFT JOIN f ON f.enterprise_id = ids.enterprise_id
 WHERE ids.enterprise_id IS NOT NULL
-ORDER BY coalesce(s.claimed, 0) - coalesce(s.verified, 0) DESC, coalesce(f.block, 0) DESC,
-         ids.enterprise_id
+ORDER BY unpayable DESC, block DESC, ids.enterprise_id
 """
 
-NAMES_SQL = """
+# The per-page queries read only the enterprises in $ids (one batch of pages at a time), so
+# memory holds PAGE_BATCH enterprises' rows, not every claim of the run.
+IN_BATCH = "IN (SELECT unnest($ids))"
+
+NAMES_SQL = f"""
 SELECT enterprise_id, person_id, min(name) AS name, min(phone) AS phone
-FROM trainees GROUP BY enterprise_id, person_id
+FROM trainees WHERE enterprise_id {IN_BATCH} GROUP BY enterprise_id, person_id
 """
 
 FINDINGS_SQL = f"""
 SELECT f.enterprise_id, f.rule_id, f.severity, coalesce(f.project_id, ''),
-       coalesce(f.person_id, ''), coalesce(n.name, ''), f.message, f.evidence
+       coalesce(f.person_id, ''), coalesce(n.name, ''), coalesce(f.message, ''),
+       coalesce(f.evidence, '')
 FROM findings f
 LEFT JOIN ({NAMES_SQL}) n ON n.enterprise_id = f.enterprise_id AND n.person_id = f.person_id
-WHERE f.enterprise_id IS NOT NULL
+WHERE f.enterprise_id {IN_BATCH}
 ORDER BY f.enterprise_id,
          CASE f.severity WHEN 'block' THEN 0 WHEN 'review' THEN 1 ELSE 2 END,
-         f.project_id NULLS FIRST, f.person_id NULLS FIRST, f.rule_id, f.finding_id
+         f.project_id NULLS FIRST, f.person_id NULLS FIRST, f.rule_id, f.finding_id,
+         f.message, f.evidence
+"""
+
+# One row per claim; the histogram counts exactly these rows (a claim without facts is 0 min).
+CLAIMS_FROM = """
+FROM subsidy s
+LEFT JOIN claim_facts c ON c.project_id = s.project_id AND c.person_id = s.person_id
 """
 
 TRAINEES_SQL = f"""
 SELECT s.enterprise_id, s.person_id, coalesce(n.name, ''), coalesce(n.phone, ''), s.project_id,
-       coalesce(c.credited_minutes, 0), s.payable, s.blocking_rules, s.verified_amount
-FROM subsidy s
-LEFT JOIN claim_facts c ON c.project_id = s.project_id AND c.person_id = s.person_id
+       coalesce(c.credited_minutes, 0) AS minutes, coalesce(s.payable, false) AS payable,
+       coalesce(s.blocking_rules, '') AS blocking, coalesce(s.verified_amount, 0) AS verified
+{CLAIMS_FROM}
 LEFT JOIN ({NAMES_SQL}) n ON n.enterprise_id = s.enterprise_id AND n.person_id = s.person_id
-ORDER BY s.enterprise_id, s.project_id, s.person_id
+WHERE s.enterprise_id {IN_BATCH}
+ORDER BY s.enterprise_id, s.project_id, s.person_id, payable DESC, verified DESC, blocking, minutes
 """
 
-
-def _histogram_sql(min_study_minutes: int) -> tuple[str, list[Any]]:
-    step = bin_edges_minutes(min_study_minutes)[1]
-    return (
-        "SELECT enterprise_id, least(CAST(floor(credited_minutes / ?) AS INTEGER), ?) AS bin, "
-        "count(*) FROM claim_facts WHERE enterprise_id IS NOT NULL GROUP BY ALL ORDER BY 1, 2",
-        [step, BINS],
-    )
+# Bin i holds [i * step, (i + 1) * step); the last bin (BINS) everything from twice the minimum.
+HISTOGRAM_SQL = f"""
+SELECT s.enterprise_id,
+       CAST(least(greatest(floor(coalesce(c.credited_minutes, 0) / $step), 0), $bins) AS INTEGER),
+       count(*)
+{CLAIMS_FROM}
+WHERE s.enterprise_id {IN_BATCH}
+GROUP BY ALL ORDER BY 1, 2
+"""
 
 
 def _grouped(cursor: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
@@ -149,21 +197,24 @@ def render_reports(
     """Write out_dir/index.html and out_dir/enterprises/<page>.html; returns pages written."""
     env = environment(id_mask, templates_dir)
     min_minutes = int(policy.parameters["min_study_minutes"])
+    summaries = con.execute(ENTERPRISES_SQL).fetchall()
+    names = page_names(r[0] for r in summaries)
     rows = [
         EnterpriseRow(
             enterprise_id=r[0],
             name=r[1],
             district=r[2],
-            page=page_name(r[0]),
+            page=names[r[0]],
             claims=r[3],
             payable=r[4],
             claimed_yuan=float(r[5]),
             verified_yuan=float(r[6]),
-            block=r[7],
-            review=r[8],
-            info=r[9],
+            unpayable_yuan=float(r[7]),
+            block=r[8],
+            review=r[9],
+            info=r[10],
         )
-        for r in con.execute(ENTERPRISES_SQL).fetchall()
+        for r in summaries
     ]
     rule_counts = [
         RuleCount(*r)
@@ -178,8 +229,7 @@ def render_reports(
         "SELECT count(*), count(*) FILTER (WHERE payable), coalesce(sum(claimed_amount), 0), "
         "coalesce(sum(verified_amount), 0) FROM subsidy"
     ).fetchall()[0]
-    gap = sorted(rows, key=lambda e: (e.verified_yuan - e.claimed_yuan, e.enterprise_id))
-    gap = [e for e in gap if e.claimed_yuan > e.verified_yuan][:GAP_CHART_ENTERPRISES]
+    gap = [e for e in rows if e.unpayable_yuan > 0][:GAP_CHART_ENTERPRISES]  # rows: largest first
     index = IndexContext(
         policy_title=policy.title,
         policy_id=policy.id,
@@ -203,32 +253,38 @@ def render_reports(
     pages = out_dir / "enterprises"
     pages.mkdir(exist_ok=True)
     frame = histogram_frame(min_minutes)
-    findings = _grouped(con.execute(FINDINGS_SQL))
-    trainees = _grouped(con.execute(TRAINEES_SQL))
-    sql, params = _histogram_sql(min_minutes)
-    bins = _grouped(con.execute(sql, params))
     template = env.get_template("enterprise.html.j2")
-    for done, row in enumerate(rows, start=1):
-        counts = [0] * (BINS + 1)
-        for b, n in bins.get(row.enterprise_id, []):
-            counts[int(b)] = int(n)
-        context = EnterpriseContext(
-            policy_title=policy.title,
-            enterprise=row,
-            findings=[
-                FindingView(f[0], f[1], f[2], f[3], f[4], f[5], _pretty(f[6]))
-                for f in findings.get(row.enterprise_id, [])
-            ],
-            trainees=[
-                TraineeRow(t[0], t[1], t[2], t[3], float(t[4]), bool(t[5]), t[6], float(t[7]))
-                for t in trainees.get(row.enterprise_id, [])
-            ],
-            min_study_minutes=min_minutes,
-            study_chart_svg=frame.render(counts),
-        )
-        _write(pages / row.page, template.render(**_fields(context)))
-        if progress and (done % 500 == 0 or done == len(rows)):
-            progress(done, len(rows))
+    step_minutes = bin_edges_minutes(min_minutes)[1]
+    # NOTE: pages are written in enterprise_id order, a batch at a time, so that only one
+    # batch's findings and claims are in memory (500,000 claims would take ~300 MB at once).
+    by_id = sorted(rows, key=lambda e: e.enterprise_id)
+    for start in range(0, len(by_id), PAGE_BATCH):
+        batch = by_id[start : start + PAGE_BATCH]
+        ids = {"ids": [e.enterprise_id for e in batch]}
+        findings = _grouped(con.execute(FINDINGS_SQL, ids))
+        trainees = _grouped(con.execute(TRAINEES_SQL, ids))
+        bins = _grouped(con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS}))
+        for done, row in enumerate(batch, start=start + 1):
+            counts = [0] * (BINS + 1)
+            for b, n in bins.get(row.enterprise_id, []):
+                counts[b] = n
+            context = EnterpriseContext(
+                policy_title=policy.title,
+                enterprise=row,
+                findings=[
+                    FindingView(f[0], f[1], f[2], f[3], f[4], f[5], _pretty(f[6]))
+                    for f in findings.get(row.enterprise_id, [])
+                ],
+                trainees=[
+                    TraineeRow(t[0], t[1], t[2], t[3], float(t[4]), t[5], t[6], float(t[7]))
+                    for t in trainees.get(row.enterprise_id, [])
+                ],
+                min_study_minutes=min_minutes,
+                study_chart_svg=frame.render(counts),
+            )
+            _write(pages / row.page, template.render(**_fields(context)))
+            if progress and (done % 500 == 0 or done == len(rows)):
+                progress(done, len(rows))
     return len(rows) + 1
 
 
