@@ -24,6 +24,7 @@ class EnterpriseRow:
     payable: int = field(metadata=_help("claims found payable"))
     claimed_yuan: float = field(metadata=_help("yuan claimed"))
     verified_yuan: float = field(metadata=_help("yuan verified payable"))
+    unpayable_yuan: float = field(metadata=_help("claimed minus verified: the index sorts by it"))
     block: int = field(metadata=_help("blocking findings"))
     review: int = field(metadata=_help("findings that need review"))
     info: int = field(metadata=_help("informational findings"))
