@@ -49,8 +49,12 @@ class FindingView:
     project_id: str = field(metadata=_help("project, '' for enterprise-level findings"))
     person_id: str = field(metadata=_help("trainee's ID number, whole: templates mask it"))
     person_name: str = field(metadata=_help("trainee's name from the roster, '' if unknown"))
-    message: str = field(metadata=_help("the finding in Chinese, with its figures"))
-    evidence: str = field(metadata=_help("the facts behind it, pretty-printed JSON"))
+    message: str = field(
+        metadata=_help("the finding in Chinese, with its figures; IDs and phones in it masked")
+    )
+    evidence: str = field(
+        metadata=_help("the facts behind it, pretty-printed JSON; IDs and phones in it masked")
+    )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ byte-identical across runs: no clock, and every list has a total order.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -19,7 +20,7 @@ import duckdb
 import jinja2
 
 from ..policy import Policy
-from ..privacy import mask, parse_mask
+from ..privacy import ID_IN_TEXT, PHONE_IN_TEXT, mask, parse_mask
 from ..resources import reports_dir
 from .charts import BINS, bin_edges_minutes, gap_chart, histogram_frame, rules_chart
 from .context import (
@@ -32,7 +33,6 @@ from .context import (
 )
 
 SAFE_NAME = re.compile(r"[^0-9A-Za-z_-]")
-SEVERITY_ORDER = {"block": 0, "review": 1, "info": 2}
 GAP_CHART_ENTERPRISES = 30
 MAX_NAME_CHARS = 80  # file names stay far below the usual 255-byte limit
 PAGE_BATCH = 1000  # enterprises whose rows are held in memory at once
@@ -196,6 +196,7 @@ def render_reports(
 ) -> int:
     """Write out_dir/index.html and out_dir/enterprises/<page>.html; returns pages written."""
     env = environment(id_mask, templates_dir)
+    head_tail = parse_mask(id_mask)
     min_minutes = int(policy.parameters["min_study_minutes"])
     summaries = con.execute(ENTERPRISES_SQL).fetchall()
     names = page_names(r[0] for r in summaries)
@@ -265,6 +266,9 @@ def render_reports(
         trainees = _grouped(con.execute(TRAINEES_SQL, ids))
         bins = _grouped(con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS}))
         for done, row in enumerate(batch, start=start + 1):
+            hide = functools.partial(
+                mask_free_text, id_mask=head_tail, keep=frozenset({row.enterprise_id})
+            )
             counts = [0] * (BINS + 1)
             for b, n in bins.get(row.enterprise_id, []):
                 counts[b] = n
@@ -272,7 +276,7 @@ def render_reports(
                 policy_title=policy.title,
                 enterprise=row,
                 findings=[
-                    FindingView(f[0], f[1], f[2], f[3], f[4], f[5], _pretty(f[6]))
+                    FindingView(f[0], f[1], f[2], f[3], f[4], hide(f[5]), hide(_pretty(f[6])))
                     for f in findings.get(row.enterprise_id, [])
                 ],
                 trainees=[
@@ -286,6 +290,18 @@ def render_reports(
             if progress and (done % 500 == 0 or done == len(rows)):
                 progress(done, len(rows))
     return len(rows) + 1
+
+
+def mask_free_text(text: str, id_mask: tuple[int, int], keep: frozenset[str]) -> str:
+    """ID numbers and mobile phones inside free text (messages, evidence), masked.
+
+    Evidence may quote what a trainee typed or a roster row, so the page masks whatever looks
+    like an 18-character ID or an 11-digit mobile number there. `keep` spares the enterprise's
+    own code, which can be 18 digits too and is public.
+    """
+    head, tail = id_mask
+    text = ID_IN_TEXT.sub(lambda m: m[1] if m[1] in keep else mask(m[1], head, tail), text)
+    return PHONE_IN_TEXT.sub(lambda m: mask(m[1], 3, 4), text)
 
 
 def _fields(context: Any) -> dict[str, Any]:
