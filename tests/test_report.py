@@ -318,6 +318,7 @@ def test_no_page_shows_an_id_or_phone_whole(direct_out: Path) -> None:
         assert not PHONE_PATTERN.search(text), f"unmasked phone in {path.name}"
     page = (direct_out / "enterprises" / f"{E1}.html").read_text(encoding="utf-8")
     assert "310101********1234" in page and "310101********456X" in page  # trainee table
+    assert '<td class="num">17.99</td>' in page  # 1,079.99 min, blocked: not "18.00"
     assert "138****5678" in page and "139****1111" in page
     assert "440301********0019" in page and "150****2222" in page  # typed into evidence
     assert E1 in page  # the enterprise's own code is not personal data
@@ -474,6 +475,16 @@ def test_progress_ends_at_the_page_count(tmp_path: Path, monkeypatch: pytest.Mon
     calls: list[tuple[int, int]] = []
     render_direct(tmp_path / "out", progress=lambda done, total: calls.append((done, total)))
     assert calls == [(6, 6)]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"),
+    [(1079.99, "17.99"), (1080.0, "18.00"), (1080.6, "18.01"), (0.0, "0.00"), (17.4, "0.29")],
+)
+def test_hours_round_down_so_a_short_claim_never_shows_the_minimum(
+    minutes: float, shown: str
+) -> None:
+    assert environment().filters["hours"](minutes) == shown
 
 
 def test_free_text_masking_spares_the_enterprises_own_code() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import fields
@@ -77,7 +78,7 @@ def environment(id_mask: str = "6*4", templates_dir: Path | None = None) -> jinj
     """The one Jinja environment: autoescape, StrictUndefined, the report filters.
 
     Filters: `mask_id` (the `id_mask` pattern), `mask_phone` (3 + 4), `yuan` (2 decimals,
-    thousands separators), `hours` (minutes shown as hours), `thousands` (a count with separators).
+    thousands separators), `hours` (minutes as hours, rounded down), `thousands` (a count with separators).
     """
     head, tail = parse_mask(id_mask)
     loaders: list[jinja2.BaseLoader] = []
@@ -95,7 +96,7 @@ def environment(id_mask: str = "6*4", templates_dir: Path | None = None) -> jinj
     env.filters["mask_phone"] = lambda v: mask(v, 3, 4)
     env.filters["yuan"] = lambda v: f"{float(v):,.2f}"
     env.filters["thousands"] = lambda n: f"{int(n):,}"
-    env.filters["hours"] = lambda minutes: f"{float(minutes) / 60:.2f}"
+    env.filters["hours"] = hours
     env.globals["css"] = (reports_dir() / "static" / "report.css").read_text(encoding="utf-8")
     return env
 
@@ -290,6 +291,15 @@ def render_reports(
             if progress and (done % 500 == 0 or done == len(rows)):
                 progress(done, len(rows))
     return len(rows) + 1
+
+
+def hours(minutes: float) -> str:
+    """Minutes as hours with 2 decimals, rounded down: 1,079.99 min is 17.99 h, never 18.00.
+
+    Rounding to nearest would show a claim blocked for short study at exactly the minimum.
+    """
+    hundredths = math.floor(round(float(minutes) * 100 / 60, 6))  # round(): 1080 -> 1800, not 1799
+    return f"{hundredths / 100:.2f}"
 
 
 def mask_free_text(text: str, id_mask: tuple[int, int], keep: frozenset[str]) -> str:
