@@ -1,6 +1,7 @@
 """The reports in a real browser: Debian's headless Chromium, driven by Playwright.
 
-Fails (never skips) when Chromium is missing: `make setup browser` installs it.
+Fails (never skips) when Chromium or the CJK font is missing: `make test` installs both through
+its `browser` step (apt-get install chromium fonts-noto-cjk).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from auditor.pipeline import AuditOptions, audit
 from auditor.report.render import page_name
 from tests.exports import write_export
-from tests.test_report import hostile_world
+from tests.test_report import E1, hostile_world, render_direct
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -27,7 +28,8 @@ ARGS = [
 @pytest.fixture(scope="module")
 def browser():
     assert Path(CHROMIUM).exists(), (
-        "Chromium is missing: run `make browser` (apt-get install chromium)"
+        "Chromium is missing: `make test` installs it through `make browser` "
+        "(apt-get install -y chromium fonts-noto-cjk)"
     )
     from playwright.sync_api import sync_playwright
 
@@ -48,15 +50,22 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
         tmp / "out",
         AuditOptions(as_of=dt.date(2023, 6, 30)),
     )
+    render_direct(tmp / "out" / "direct")  # findings with payloads in message and evidence
     return tmp / "out"
 
 
-@pytest.mark.parametrize("page", ["index.html", "enterprises/91310000MA1FL0LX3F.html", "hostile"])
+PAGES = {
+    "index": "index.html",
+    "enterprise": "enterprises/91310000MA1FL0LX3F.html",
+    "hostile-id": f"enterprises/{page_name('../../X')}",
+    "payloads": f"direct/enterprises/{E1}.html",
+}
+
+
+@pytest.mark.parametrize("page", PAGES.values(), ids=PAGES.keys())
 def test_page_renders_chinese_without_errors_or_injected_script(
     browser, out: Path, page: str
 ) -> None:
-    if page == "hostile":
-        page = f"enterprises/{page_name('../../X')}"
     tab = browser.new_page(viewport={"width": 1200, "height": 1400})
     errors: list[str] = []
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -64,6 +73,7 @@ def test_page_renders_chinese_without_errors_or_injected_script(
     tab.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
     tab.goto((out / page).as_uri())
     tab.wait_for_load_state("load")
+    tab.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
     assert errors == []
     assert tab.evaluate("window.__pwned") is None, "a script from trainee text ran"
     text = tab.inner_text("body")
@@ -82,6 +92,30 @@ def test_page_renders_chinese_without_errors_or_injected_script(
     )
     assert glyphs != tofu, "Chinese renders as missing-glyph boxes: is fonts-noto-cjk installed?"
     assert tab.locator("svg").count() >= 1
+    for where in ("h1, h2", "svg text"):  # the fonts Chromium really drew the Chinese text with
+        fonts = _fonts_drawing_chinese(tab, where)
+        assert any("CJK" in f["familyName"] and f["glyphCount"] > 0 for f in fonts), (where, fonts)
     ARTIFACTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(ARTIFACTS / (Path(page).stem + ".png")), full_page=True)
+    name = Path(page).stem + ("-payloads" if page.startswith("direct/") else "")
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     tab.close()
+
+
+def _fonts_drawing_chinese(tab, selector: str) -> list[dict]:
+    """The platform fonts used for the first `selector` element with Chinese text (via CDP)."""
+    found = tab.evaluate(
+        "(sel) => { const el = [...document.querySelectorAll(sel)]"
+        ".find(e => /[\\u4e00-\\u9fff]/.test(e.textContent));"
+        " if (!el) return false; el.setAttribute('data-cjk-probe', sel); return true; }",
+        selector,
+    )
+    assert found, f"no {selector} with Chinese text"
+    cdp = tab.context.new_cdp_session(tab)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    probe = f'[data-cjk-probe="{selector}"]'
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": probe})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    cdp.detach()
+    return fonts
