@@ -258,10 +258,9 @@ def rules(policy_name: str | None, gx_json: bool) -> None:
         auditor rules --policy shanghai-2022 --gx-json
     """
     from .policy import load_policy
-    from .rules import load_rules
+    from .rules import load_rules, rules_for
 
-    policy = load_policy(policy_name) if policy_name else None
-    chosen = [r for r in load_rules() if policy is None or r.applies_to(policy)]
+    chosen = rules_for(load_policy(policy_name)) if policy_name else load_rules()
     if gx_json:
         from .expectations import suites_as_json
 

@@ -51,17 +51,36 @@ def rules_table() -> str:
     return "\n".join(lines)
 
 
+def signals_section() -> str:
+    """Markdown: each authenticity signal, what it means, its innocent look-alikes, how to check."""
+    parts = []
+    for r in load_rules():
+        if r.category != "authenticity":
+            continue
+        parts.append(f"### `{r.id}` — {r.summary}\n")
+        parts.append(f"**What it means.** {r.meaning}\n")
+        parts.append(f"**Innocent explanations.** {r.innocent}\n")
+        parts.append(f"**How to check.** {r.verify}\n")
+        parts.append("**Call-back questions** (in `auditor sample`):\n")
+        parts += [f"- {q}" for q in r.questions]
+        parts.append("")
+    return "\n".join(parts)
+
+
 def policies_table() -> str:
     """Markdown: parameters and requirements of every shipped policy."""
     found = list_policies()
-    head = "| parameter | meaning | " + " | ".join(f"`{p.id}`" for p in found) + " |"
-    lines = [head, "|---|---|" + "---|" * len(found)]
+    head = "| parameter | meaning | default | " + " | ".join(f"`{p.id}`" for p in found) + " |"
+    lines = [head, "|---|---|---|" + "---|" * len(found)]
     for par in PARAMETERS:
         values = " | ".join(_show(p.parameters.get(par.name)) for p in found)
-        lines.append(f"| `{par.name}` | {par.help} | {values} |")
+        lines.append(f"| `{par.name}` | {par.help} | {_show(par.default)} | {values} |")
     for key, help_text in REQUIREMENTS.items():
         values = " | ".join("yes" if p.requires[key] else "no" for p in found)
-        lines.append(f"| `requires.{key}` | {help_text} | {values} |")
+        lines.append(f"| `requires.{key}` | {help_text} | — | {values} |")
+    for rule_id in sorted({r for p in found for r in p.severity}):
+        values = " | ".join(p.severity.get(rule_id, "—") for p in found)
+        lines.append(f"| `severity.{rule_id}` | severity set by the profile | — | {values} |")
     return "\n".join(lines)
 
 
@@ -90,6 +109,7 @@ def _show(value: object) -> str:
 GENERATORS = {
     "contract": contract_tables,
     "rules": rules_table,
+    "signals": signals_section,
     "policies": policies_table,
     "report-context": report_context,
 }

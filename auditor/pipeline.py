@@ -27,7 +27,7 @@ from .ingest import IngestResult, first_reject, ingest
 from .mapping import Mapping, resolve_mapping
 from .papers import sha256_of, write_manifest, write_papers
 from .policy import Policy, load_policy
-from .rules import Rule, load_rules
+from .rules import Rule, rules_for
 from .subsidy import compute_subsidy
 from .workdays import load_calendar, nth_workday_after, official_years
 
@@ -85,7 +85,7 @@ def audit(
     export_dir, out = Path(export_dir), Path(out)
     options = options or AuditOptions()
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
-    rules = [r for r in load_rules() if r.applies_to(policy)]
+    rules = rules_for(policy)
     queries = facts.load_fact_queries()
     mapping = resolve_mapping(export_dir, options.mapping)
     _check_out(export_dir, out)

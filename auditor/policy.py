@@ -24,6 +24,7 @@ class Parameter:
     kind: type
     required: bool
     help: str
+    default: Any = None  # used when a profile does not set it
 
 
 KINDS: dict[str, type] = {"int": int, "date": dt.date, "list": list}
@@ -34,7 +35,9 @@ def _load_schema() -> tuple[tuple[Parameter, ...], dict[str, str]]:
     """Parameters and requirements a profile may set, from checks/policies/_schema.toml."""
     data = tomllib.loads((checks_dir() / "policies" / SCHEMA_FILE).read_text(encoding="utf-8"))
     parameters = tuple(
-        Parameter(name, KINDS[spec["type"]], bool(spec["required"]), spec["help"])
+        Parameter(
+            name, KINDS[spec["type"]], bool(spec["required"]), spec["help"], spec.get("default")
+        )
         for name, spec in data["parameters"].items()
     )
     return parameters, dict(data["requires"])
@@ -54,6 +57,7 @@ class Policy:
     parameters: dict[str, Any]
     requires: dict[str, bool]
     path: Path | None = field(default=None, compare=False)
+    severity: dict[str, str] = field(default_factory=dict)  # rule ID -> severity it raises to
     workday_overrides: dict[dt.date, bool] = field(default_factory=dict, compare=False)
 
     def is_set(self, key: str) -> bool:
@@ -105,7 +109,14 @@ def load_policy(name_or_path: str | Path) -> Policy:
 
 def _validate(path: Path, data: dict[str, Any]) -> Policy:
     where = f"policy file {path}"
-    unknown = set(data) - {"title", "sources", "parameters", "requires", "workday_overrides"}
+    unknown = set(data) - {
+        "title",
+        "sources",
+        "parameters",
+        "requires",
+        "workday_overrides",
+        "severity",
+    }
     if unknown:
         raise PolicyError(f"{where}: unknown keys {sorted(unknown)}")
     if not isinstance(data.get("title"), str):
@@ -118,7 +129,7 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
         raise PolicyError(f"{where}: unknown parameters {extra}; known: {sorted(known)}")
     params: dict[str, Any] = {}
     for p in PARAMETERS:
-        value = raw.get(p.name)
+        value = raw.get(p.name, p.default)
         if value is None:
             if p.required:
                 raise PolicyError(f"{where}: parameter {p.name} ({p.help}) is required")
@@ -161,8 +172,14 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
         if not isinstance(value, bool):
             raise PolicyError(f"{where}: workday_overrides.{key} must be true or false")
         overrides[day] = value
+    severity = data.get("severity", {})
+    if not isinstance(severity, dict) or any(
+        v not in ("block", "review", "info") for v in severity.values()
+    ):
+        raise PolicyError(f'{where}: [severity] maps a rule ID to "block", "review" or "info"')
     return Policy(
         id=path.stem,
+        severity=dict(severity),
         title=data["title"],
         sources=tuple(data.get("sources", ())),
         parameters=params,

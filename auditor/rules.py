@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import RuleError
+from .errors import PolicyError, RuleError
 from .policy import Policy
 from .resources import checks_dir
 
 SEVERITIES = ("block", "review", "info")
+# compliance: the policy's conditions; authenticity: signs that complete records were faked
+CATEGORIES = ("compliance", "authenticity")
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9_]+$")
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -31,6 +33,11 @@ class Rule:
     expectation_kwargs: dict[str, Any] = field(compare=False)
     when: str | None = None
     source: str = ""
+    category: str = "compliance"
+    meaning: str = ""  # what a finding means, for docs/rules.md
+    innocent: str = ""  # known innocent explanations
+    verify: str = ""  # how to confirm or refute it by phone or on site
+    questions: tuple[str, ...] = ()  # call-back questions, in Chinese
 
     @property
     def column(self) -> str:
@@ -84,6 +91,11 @@ def load_rule(path: Path) -> Rule:
         "when",
         "source",
         "expectation",
+        "category",
+        "meaning",
+        "innocent",
+        "verify",
+        "questions",
     }
     if extra := sorted(set(data) - allowed):
         raise RuleError(f"{where}: unknown keys {extra}")
@@ -92,6 +104,14 @@ def load_rule(path: Path) -> Rule:
             raise RuleError(f"{where}: `{key}` (text) is required")
     if data["severity"] not in SEVERITIES:
         raise RuleError(f"{where}: severity must be one of {SEVERITIES}")
+    if data.get("category", "compliance") not in CATEGORIES:
+        raise RuleError(f"{where}: category must be one of {CATEGORIES}")
+    for key in ("meaning", "innocent", "verify"):
+        if not isinstance(data.get(key, ""), str):
+            raise RuleError(f"{where}: `{key}` must be text")
+    questions = data.get("questions", [])
+    if not isinstance(questions, list) or not all(isinstance(q, str) and q for q in questions):
+        raise RuleError(f"{where}: `questions` must be a list of texts")
     exp = data.get("expectation")
     if (
         not isinstance(exp, dict)
@@ -111,4 +131,22 @@ def load_rule(path: Path) -> Rule:
         expectation_kwargs=dict(exp["kwargs"]),
         when=data.get("when"),
         source=data.get("source", ""),
+        category=data.get("category", "compliance"),
+        meaning=data.get("meaning", ""),
+        innocent=data.get("innocent", ""),
+        verify=data.get("verify", ""),
+        questions=tuple(questions),
     )
+
+
+def rules_for(policy: Policy, rules: list[Rule] | None = None) -> list[Rule]:
+    """The rules a policy applies, with the severities its `[severity]` table sets."""
+    rules = load_rules() if rules is None else rules
+    known = {r.id for r in rules}
+    if unknown := sorted(set(policy.severity) - known):
+        raise PolicyError(f"policy {policy.id}: [severity] names unknown rules {unknown}")
+    return [
+        replace(r, severity=policy.severity.get(r.id, r.severity))
+        for r in rules
+        if r.applies_to(policy)
+    ]
