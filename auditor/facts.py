@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import graphlib
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from .resources import checks_dir
 DIALECT_FILE = "_dialect.sql"
 # Tables the auditor builds itself, besides the export's: facts may read them.
 BUILT_INPUTS = ("policy", "policy_size_classes", "calendar", "audit_context", "prior_blocks")
+REFERENCE_DIR = "reference"  # checks/reference/<table>.toml: fixed tables the facts read
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,31 @@ def load_policy_tables(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt
     if sizes:
         con.executemany("INSERT INTO policy_size_classes VALUES (?)", [[s] for s in sizes])
     con.execute("CREATE OR REPLACE TABLE audit_context AS SELECT CAST(? AS DATE) AS as_of", [as_of])
+
+
+def load_reference_tables(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> None:
+    """Each checks/reference/<name>.toml (a list of `[[rows]]`) becomes table <name>.
+
+    Reference data that is not a policy's choice, such as the statutory retirement schedule.
+    """
+    folder = folder or checks_dir() / REFERENCE_DIR
+    types = {str: pa.string(), int: pa.int64(), dt.date: pa.date32(), float: pa.float64()}
+    for path in sorted(folder.glob("*.toml")):
+        rows = tomllib.loads(path.read_text(encoding="utf-8")).get("rows")
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+            raise RuleError(f"reference file {path.name}: needs one or more [[rows]]")
+        names = list(rows[0])
+        if any(list(r) != names for r in rows):
+            raise RuleError(f"reference file {path.name}: every row needs the same keys in order")
+        columns = {}
+        for name in names:
+            kinds = {type(r[name]) for r in rows}
+            if len(kinds) != 1 or next(iter(kinds)) not in types:
+                raise RuleError(f"reference file {path.name}: column {name} mixes or has bad types")
+            columns[name] = pa.array([r[name] for r in rows], types[next(iter(kinds))])
+        con.register("reference_arrow", pa.table(columns))
+        con.execute(f'CREATE OR REPLACE TABLE "{path.stem}" AS SELECT * FROM reference_arrow')
+        con.unregister("reference_arrow")
 
 
 def materialize(con: duckdb.DuckDBPyConnection, queries: list[FactQuery]) -> None:

@@ -139,6 +139,7 @@ def _run(
         as_of = run.as_of = options.as_of or dt.date.today()
         with run.phase("facts", progress, "policy, calendar"):
             facts.load_policy_tables(con, policy, as_of)
+            facts.load_reference_tables(con)
             _load_calendar(con, policy, as_of, options)
         con.execute(FINDINGS_DDL)
         con.execute("CREATE OR REPLACE TABLE prior_blocks (project_id VARCHAR, person_id VARCHAR)")

@@ -85,6 +85,7 @@ class Export:
     def __init__(self) -> None:
         self.rows: dict[str, list[dict[str, object]]] = {t: [] for t in COLUMNS}
         self.office_ip: dict[str, str] = {}  # project -> IP of the enterprise's office network
+        self.questions = 0  # questions asked so far: the next one asks QUESTIONS[n]
 
     def project(self, project: str, ent: str, course: str, title: str, approved: dt.date,
                 platform: str, ip: str) -> None:  # fmt: skip
@@ -120,7 +121,7 @@ class Export:
             enterprise_id=ent,
             person_id=pid,
             name=name,
-            phone=phone(pid),
+            phone=kw.get("phone", phone(pid)),
             employment=employment,
             employed_from=kw.get("employed_from", D(2019, 7, 1)),
             employed_to=kw.get("employed_to"),
@@ -138,22 +139,30 @@ class Export:
         exam: bool = True,
         exam_on_day: int | None = None,
         lesson: str = "L",
+        exam_minutes: int = 30,
+        score: int = 86,
+        digest: str | None = None,
     ) -> dt.datetime:
-        """Study `minutes[i]` on day i from 09:00 (split at noon), a sign-in at 08:50 each day,
-        a question on the last day and an exam at 17:00 after the last session; returns the
-        end of the training period."""
+        """Study `minutes[i]` on day i, a sign-in at 08:50 each day, a question on the last day
+        and an exam at 17:00 after the last session; returns the end of the training period.
+
+        People are not clocks: each day starts between 09:00 and 09:25 and the morning lasts
+        150 to 190 minutes (the rest after 13:30, as late), by a hash of person and day, so
+        honest trainees never look like MACHINE_REGULARITY or LOCKSTEP."""
         last_end = T.combine(first_day, dt.time(9))
         for i, total in enumerate(minutes):
             day = first_day + dt.timedelta(days=i)
             device = f"D-{pid[-4:]}"
             if signin_days is None or i in signin_days:
                 self.signin(project, pid, T.combine(day, dt.time(8, 50)), device)
-            morning = min(total, 180)
-            start = T.combine(day, dt.time(9))
+            jitter = int(hashlib.sha256(f"{project}/{pid}/{i}".encode()).hexdigest(), 16)
+            late = dt.timedelta(minutes=jitter % 26, seconds=(jitter >> 8) % 60)
+            morning = min(total, 150 + (jitter >> 16) % 41)
+            start = T.combine(day, dt.time(9)) + late
             last_end = start + dt.timedelta(minutes=morning)
             self.session(project, pid, start, last_end, f"{lesson}{i * 2 + 1}", device)
             if total > morning:
-                start = T.combine(day, dt.time(13, 30))
+                start = T.combine(day, dt.time(13, 30)) + late
                 last_end = start + dt.timedelta(minutes=total - morning)
                 self.session(project, pid, start, last_end, f"{lesson}{i * 2 + 2}", device)
         last_day = first_day + dt.timedelta(days=len(minutes) - 1)
@@ -164,26 +173,37 @@ class Export:
                 person_id=pid,
                 posted_at=T.combine(last_day, dt.time(16, 40)),
                 role="question",
-                text="请问本章的练习题在哪里下载？",
+                text=QUESTIONS[self.questions % len(QUESTIONS)],
             )
+            self.questions += 1
         end = last_end
         if exam:
             day = (
                 first_day + dt.timedelta(days=exam_on_day) if exam_on_day is not None else last_day
             )
             started = T.combine(day, dt.time(17))
-            end = max(end, started + dt.timedelta(minutes=30))
+            end = max(end, started + dt.timedelta(minutes=exam_minutes))
             self.add(
                 "exams",
                 project_id=project,
                 person_id=pid,
                 started_at=started,
-                submitted_at=started + dt.timedelta(minutes=30),
-                score=86,
+                submitted_at=started + dt.timedelta(minutes=exam_minutes),
+                score=score,
                 pass_score=60,
-                answers_digest="sha1:" + hashlib.sha1(f"{project}/{pid}".encode()).hexdigest()[:12],
+                answers_digest=digest
+                or "sha1:" + hashlib.sha1(f"{project}/{pid}".encode()).hexdigest()[:12],
             )
         return end
+
+    def question(self, project: str, pid: str, at: dt.datetime, text: str) -> None:
+        self.add("qa", project_id=project, person_id=pid, posted_at=at, role="question", text=text)
+
+    def exam(self, project: str, pid: str, start: dt.datetime, minutes: int, score: int,
+             digest: str) -> None:  # fmt: skip
+        self.add("exams", project_id=project, person_id=pid, started_at=start,
+                 submitted_at=start + dt.timedelta(minutes=minutes), score=score, pass_score=60,
+                 answers_digest=digest)  # fmt: skip
 
     def claim(self, project: str, pid: str, imported_at: dt.datetime, amount: object = 600) -> None:
         self.add(
@@ -208,6 +228,41 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+# Questions trainees ask, one each in turn: honest trainees do not paste the same text.
+QUESTIONS = (
+    "请问本章的练习题在哪里下载？",
+    "数据透视表怎样按月份分组汇总？",
+    "VLOOKUP 查不到值时返回什么？",
+    "入库单和验收单的区别是什么？",
+    "先进先出在系统里怎么设置？",
+    "盘点差异应该由谁审批？",
+    "叉车倒车时喇叭必须一直响吗？",
+    "货叉离地多高行驶比较安全？",
+    "托盘超高时怎样处理？",
+    "客人投诉菜品时第一句话怎么说？",
+    "宴会摆台的间距有标准吗？",
+    "生熟分开具体指哪些工具？",
+    "冷藏食品最长能放几天？",
+    "留样需要保存多少小时？",
+    "食品添加剂台账怎么记录？",
+    "刀工练习每天多久比较合适？",
+    "高汤熬制时什么时候撇沫？",
+    "油温七成热大概是多少度？",
+    "课程视频可以倍速播放吗？",
+    "考试可以重考几次？",
+    "证书什么时候可以下载？",
+    "第三讲的课件能发一下吗？",
+    "单元测验的答案在哪里看？",
+    "线上答疑每周几开放？",
+    "焊接前要不要预热钢板？",
+    "二氧化碳保护焊的气体流量怎么调？",
+    "电工证复审需要带什么材料？",
+    "漏电保护器多久测试一次？",
+    "绝缘手套的检验周期是多久？",
+    "配电箱的接地电阻要求多少？",
+    "办公室用电有哪些禁忌？",
+    "学习记录什么时候更新？",
+)
 FULL = [200, 200, 200, 200, 200, 100]  # 1,100 minutes over six days (>= 1,080)
 
 
@@ -265,11 +320,57 @@ def shanghai() -> Export:
         ("李娜", person_id("310115", D(1995, 11, 3), 368)),
         ("刘洋", person_id("310106", D(1992, 7, 21), 482)),
     ]
+    # A's trainees all hand in the answer key (score 100, one digest: not IDENTICAL_ANSWERS), and
+    # 张伟 takes exactly five minutes over it (not EXAM_TOO_FAST).
+    key = "sha1:" + hashlib.sha1(b"PA1/answer-key").hexdigest()[:12]
     for i, (name, pid) in enumerate(a_people):
         # 张伟 moves to enterprise C on 9 May 2022 (see DUPLICATE_COURSE below).
         x.trainee(ea, pid, name, employed_to=D(2022, 4, 30) if name == "张伟" else None)
-        end = x.training("PA1", pid, D(2022, 3, 2 + i), FULL)
+        minutes = [200, 200, 470, 200, 200, 100] if name == "李娜" else FULL
+        end = x.training("PA1", pid, D(2022, 3, 2 + i), minutes, score=100, digest=key,
+                         exam_minutes=5 if name == "张伟" else 30)  # fmt: skip
         x.claim("PA1", pid, T.combine(end.date() + dt.timedelta(days=3), dt.time(10)))
+        # Everyone thanks the teacher the same way: too short to be QA_COPIED.
+        x.question("PA1", pid, T.combine(end.date(), dt.time(16, 45)), "谢谢老师！")
+    a = dict(a_people)
+    # Look-alikes of the authenticity signals that must stay quiet (see README.md):
+    # a 19:30 live class on 5-7 March that 王芳, 李娜 and 刘洋 join within a minute and leave
+    # minutes apart (not LOCKSTEP); with it 李娜 studies 540 minutes on Sunday 6 March (not
+    # IMPLAUSIBLE_DAY).
+    for k, day in enumerate([D(2022, 3, 5), D(2022, 3, 6), D(2022, 3, 7)]):
+        for j, name in enumerate(["王芳", "李娜", "刘洋"]):
+            start = T.combine(day, dt.time(19, 30)) + dt.timedelta(seconds=20 * j + 5 * k)
+            length = 70 if (name, k) == ("李娜", 1) else 55 + 9 * j + 4 * k
+            x.session(
+                "PA1",
+                a[name],
+                start,
+                start + dt.timedelta(minutes=length),
+                "LIVE",
+                f"D-{a[name][-4:]}",
+            )
+    # One training-room PC used by two colleagues, days apart (not SHARED_DEVICE).
+    x.session("PA1", a["张伟"], T(2022, 3, 4, 19, 0), T(2022, 3, 4, 19, 30), "L-ROOM", "PC-ROOM-A")
+    x.session("PA1", a["刘洋"], T(2022, 3, 8, 19, 0), T(2022, 3, 8, 19, 45), "L-ROOM", "PC-ROOM-A")
+    # A 45-minute video watched at five different times of day (not MACHINE_REGULARITY).
+    for day, hh, mm in [(3, 20, 10), (4, 21, 5), (5, 21, 40), (6, 22, 15), (7, 20, 50)]:
+        start = T(2022, 3, day, hh, mm)
+        x.session(
+            "PA1", a["王芳"], start, start + dt.timedelta(minutes=45), "V1", f"D-{a['王芳'][-4:]}"
+        )
+    # Back to back: one lesson ends at 19:30:00 as the next begins (not CONCURRENT_SESSIONS).
+    x.session(
+        "PA1", a["刘洋"], T(2022, 3, 9, 19, 0), T(2022, 3, 9, 19, 30), "L7", f"D-{a['刘洋'][-4:]}"
+    )
+    x.session(
+        "PA1", a["刘洋"], T(2022, 3, 9, 19, 30), T(2022, 3, 9, 20, 0), "L8", f"D-{a['刘洋'][-4:]}"
+    )
+    # 周国庆 is 59 on his first training day, seven months before he retires (not
+    # AGE_OUT_OF_RANGE); he and 冯雪 (enterprise C) left their phones empty (not SHARED_PHONE).
+    zhou = person_id("310101", D(1962, 10, 1), 131)
+    x.trainee(ea, zhou, "周国庆", phone="")
+    end = x.training("PA1", zhou, D(2022, 3, 2), FULL, score=100, digest=key)
+    x.claim("PA1", zhou, T.combine(end.date() + dt.timedelta(days=3), dt.time(10)))
 
     # Enterprise B: one problem per claim.
     # Birth-place codes that existed in the birth year (python-stdnum checks that, see ID_REGION_UNKNOWN).
@@ -354,7 +455,8 @@ def shanghai() -> Export:
         "罗兰": person_id("810000", D(1992, 3, 15), 322),  # Hong Kong resident's residence permit
     }
     for name, pid in c.items():
-        x.trainee(ec, pid, name, employed_from=D(2022, 5, 9) if name == "张伟" else D(2019, 7, 1))
+        x.trainee(ec, pid, name, employed_from=D(2022, 5, 9) if name == "张伟" else D(2019, 7, 1),
+                  **({"phone": ""} if name == "冯雪" else {}))  # fmt: skip
     x.claim("PC1", c["郑浩"], T(2022, 5, 26, 10), 600)
     x.training("PC1", c["郑浩"], D(2022, 5, 16), FULL)  # ID_INVALID
     x.claim("PC1", c["冯雪"], T(2022, 5, 26, 10), 600)  # NO_ACTIVITY: claimed, no records at all
@@ -381,7 +483,82 @@ def shanghai() -> Export:
     x.claim("PC9", c["许强"], T(2022, 7, 1, 10), 600)
     # BAD_ROW: an amount no one can read.
     x.claim("PC5", c["冯雪"], T(2022, 7, 1, 10), "六百元")
+    enterprise_d(x, eb)
     return x
+
+
+def enterprise_d(x: Export, eb: str) -> None:
+    """Enterprise D: complete, compliant records that were not real training. Every claim is
+    payable by the policy's rules; the authenticity signals (review) say where to look."""
+    ed = credit_code("91310112MA1GB7XQ8")
+    x.add("enterprises", enterprise_id=ed, name="上海速学人力资源服务有限公司", district="闵行区",
+          size_class="small", main_business="人力资源服务")  # fmt: skip
+    x.project("PD1", ed, "C-KF501", "客服沟通技巧", D(2022, 8, 1), "申学在线", "116.228.9.30")
+    d = {
+        "蒋涛": person_id("310112", D(1993, 5, 6), 215),
+        "沈玉": person_id("310112", D(1995, 2, 11), 226),
+        "韩冰": person_id("310112", D(1991, 12, 24), 348),
+        "杨光": person_id("310112", D(1989, 7, 7), 457),
+        "秦月": person_id("310112", D(1994, 10, 2), 562),
+        "尤建军": person_id("310104", D(1961, 5, 12), 671),
+        "许丽": person_id("310112", D(1990, 3, 30), 782),
+    }
+    for name, pid in d.items():
+        x.trainee(ed, pid, name, phone=phone(d["尤建军"]) if name == "许丽" else phone(pid))
+    # 秦月 is also on enterprise B's books, employment open-ended (PERSON_MULTI_ENTERPRISE).
+    x.trainee(eb, d["秦月"], "秦月")
+    first = D(2022, 8, 2)
+    imported = T(2022, 8, 10, 10, 0)
+    wrong = "sha1:" + hashlib.sha1(b"PD1/one-sheet").hexdigest()[:12]
+    # An operator farm: 蒋涛, 沈玉 and 韩冰 "study" on one PC (SHARED_DEVICE), starting and
+    # ending within seconds of each other every evening (LOCKSTEP), each session exactly 200
+    # minutes at the same time of day (MACHINE_REGULARITY); one question pasted into all three
+    # accounts (QA_COPIED); one wrong answer sheet for all three (IDENTICAL_ANSWERS), the first
+    # submitted three minutes after it opened (EXAM_TOO_FAST).
+    for j, name in enumerate(["蒋涛", "沈玉", "韩冰"]):
+        pid = d[name]
+        for i in range(6):
+            day = first + dt.timedelta(days=i)
+            x.signin(
+                "PD1",
+                pid,
+                T.combine(day, dt.time(19, 25)) + dt.timedelta(seconds=7 * j),
+                "PC-HR-01",
+            )
+            start = T.combine(day, dt.time(19, 30)) + dt.timedelta(seconds=11 * j + i)
+            x.session("PD1", pid, start, start + dt.timedelta(minutes=200 if i < 5 else 100),
+                      f"K{i + 1}", "PC-HR-01")  # fmt: skip
+        x.question("PD1", pid, T(2022, 8, 7, 21, 15) + dt.timedelta(seconds=40 * j),
+                   "老师您好，请问客服话术中如何安抚客户的情绪？")  # fmt: skip
+        x.exam("PD1", pid, T(2022, 8, 7, 21, 30) + dt.timedelta(minutes=4 * j),
+               3 if name == "蒋涛" else 12, 72, wrong)  # fmt: skip
+        x.claim("PD1", pid, imported)
+    # 杨光 leaves the player running: 660 minutes from 00:30 on 2 August, then two more nights
+    # (IMPLAUSIBLE_DAY), a second window open during the first morning (CONCURRENT_SESSIONS).
+    yg, dev = d["杨光"], "D-yg"
+    for day, start, end in [(2, (0, 30), (11, 30)), (3, (1, 0), (5, 0)), (4, (1, 0), (4, 20))]:
+        x.signin("PD1", yg, T(2022, 8, day, start[0], start[1]) - dt.timedelta(minutes=5), dev)
+        x.session("PD1", yg, T(2022, 8, day, *start), T(2022, 8, day, *end), f"K{day}", dev)
+    x.session("PD1", yg, T(2022, 8, 2, 10, 0), T(2022, 8, 2, 11, 0), "K9", "D-yg-2")
+    x.question("PD1", yg, T(2022, 8, 4, 8, 40), "投诉电话转接到主管前要记录哪些信息？")
+    x.exam(
+        "PD1", yg, T(2022, 8, 4, 9, 0), 25, 80, "sha1:" + hashlib.sha1(b"PD1/yg").hexdigest()[:12]
+    )
+    x.claim("PD1", yg, imported)
+    # 秦月 studies once more after her exam (STUDY_AFTER_EXAM, with EXAM_BEFORE_STUDY_END) and
+    # signs in again after she was imported (ACTIVITY_AFTER_IMPORT).
+    qy = d["秦月"]
+    x.training("PD1", qy, first, FULL, score=88)
+    x.signin("PD1", qy, T(2022, 8, 8, 8, 50), "D-qy")
+    x.session("PD1", qy, T(2022, 8, 8, 9, 0), T(2022, 8, 8, 10, 0), "L13", "D-qy")
+    x.signin("PD1", qy, T(2022, 8, 11, 8, 50), "D-qy")
+    x.claim("PD1", qy, imported)
+    # 尤建军 is 61: past the retirement age of 60 (AGE_OUT_OF_RANGE); 许丽 gave his phone as hers
+    # (SHARED_PHONE, both); 许丽 has the project's best score.
+    x.training("PD1", d["尤建军"], first, FULL, score=90)
+    x.claim("PD1", d["尤建军"], imported)
+    x.training("PD1", d["许丽"], first, FULL, score=95)
+    x.claim("PD1", d["许丽"], imported)
 
 
 def yingkou() -> Export:

@@ -33,6 +33,7 @@ def fact_columns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
     facts.load_dialect(con)
     ingest(con, export, Mapping(), tmp)
     facts.load_policy_tables(con, load_policy("shanghai-2022"), dt.date(2023, 1, 1))
+    facts.load_reference_tables(con)
     load_calendar(con, dt.date(2022, 1, 1), dt.date(2022, 12, 31))
     con.execute("CREATE TABLE prior_blocks (project_id VARCHAR, person_id VARCHAR)")
     facts.materialize(con, facts.load_fact_queries())
@@ -116,5 +117,5 @@ def test_policy_parameters_are_declared_as_data() -> None:
 
     schema = tomllib.loads((checks_dir() / "policies" / "_schema.toml").read_text(encoding="utf-8"))
     assert [p.name for p in PARAMETERS] == list(schema["parameters"])
-    assert REQUIREMENTS == schema["requires"]
+    assert schema["requires"] == REQUIREMENTS
     assert "_schema" not in {p.id for p in list_policies()}

@@ -20,6 +20,7 @@ def _con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     facts.load_dialect(con)
     facts.load_policy_tables(con, load_policy("shanghai-2022"), dt.date(2023, 1, 1))
+    facts.load_reference_tables(con)
     con.execute(
         "CREATE TABLE projects AS SELECT 'P1' AS project_id, 'E' AS enterprise_id, "
         "'C' AS course_id, ? AS approved_on",
