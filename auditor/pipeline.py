@@ -27,6 +27,7 @@ from .ingest import IngestResult, first_reject, ingest
 from .mapping import Mapping, resolve_mapping
 from .papers import sha256_of, write_manifest, write_papers
 from .policy import Policy, load_policy
+from .risk import compute_risk
 from .rules import Rule, rules_for
 from .subsidy import compute_subsidy
 from .workdays import load_calendar, nth_workday_after, official_years
@@ -165,6 +166,7 @@ def _run(
         with run.phase("subsidy", progress):
             compute_subsidy(con)
             _write_catalogue(con, rules)
+            compute_risk(con)
         with run.phase("papers", progress):
             if options.redact_key:
                 sqlfuncs.register_pseudonym(con, options.redact_key)
@@ -236,11 +238,12 @@ def _load_calendar(
 
 def _write_catalogue(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
     con.execute(
-        "CREATE OR REPLACE TABLE rule_catalogue (rule_id VARCHAR, severity VARCHAR, summary VARCHAR)"
+        "CREATE OR REPLACE TABLE rule_catalogue (rule_id VARCHAR, severity VARCHAR, "
+        "summary VARCHAR, category VARCHAR, questions VARCHAR[])"
     )
     con.executemany(
-        "INSERT INTO rule_catalogue VALUES (?, ?, ?)",
-        [[r.id, r.severity, r.summary] for r in rules],
+        "INSERT INTO rule_catalogue VALUES (?, ?, ?, ?, ?)",
+        [[r.id, r.severity, r.summary, r.category, list(r.questions)] for r in rules],
     )
 
 
