@@ -61,7 +61,7 @@ class Unit:
     project_id: str
     person_id: str
     flagged: bool
-    rank: int  # the enterprise's risk rank (0 when the claim has no known enterprise)
+    rank: int | None  # the enterprise's risk rank (None: the claim has no known enterprise)
     size: int  # measure of size for the flagged stratum: 100 + score in hundredths of a point
     verified_amount: float
 
@@ -109,6 +109,11 @@ class Stream:
         """An integer uniform in [0, bound): 128 random bits modulo bound (bias < 2^-64)."""
         high, low = self.raw(2)
         return ((high << 64) | low) % bound
+
+
+def _rank_key(unit: Unit) -> tuple[bool, int, str]:
+    """Enterprises in risk order; claims of no known enterprise last."""
+    return (unit.rank is None, unit.rank or 0, unit.enterprise_id or "")
 
 
 def allocate(size: int, flagged: int, random: int, unflagged_share: float) -> tuple[int, int]:
@@ -183,7 +188,7 @@ def draw(
     keys = stream.raw(len(flagged))
     order = sorted(
         range(len(flagged)),
-        key=lambda i: (flagged[i].rank, flagged[i].enterprise_id or "", keys[i]),
+        key=lambda i: (*_rank_key(flagged[i]), keys[i]),
     )
     ordered = [flagged[i] for i in order]
     probs = pps_probabilities([u.size for u in ordered], n_flagged)
@@ -213,7 +218,7 @@ def draw(
 
 FRAME_SQL = """
 SELECT s.enterprise_id, s.project_id, s.person_id, c.project_id IS NOT NULL AS flagged,
-       coalesce(r.rank, 0) AS rank,
+       r.rank,
        100 + CAST(round(greatest(coalesce(r.score, 0), 0) * 100) AS BIGINT) AS size,
        CAST(coalesce(s.verified_amount, 0) AS DOUBLE) AS verified_amount
 FROM subsidy s
@@ -305,8 +310,8 @@ def write_sample(
     try:
         frame = load_frame(con)
         picked, design = draw(frame, size, seed, share)
-        picked.sort(key=lambda d: (d.stratum != FLAGGED, d.unit.rank, d.unit.enterprise_id or "",
-                                   d.unit.project_id, d.unit.person_id))  # fmt: skip
+        picked.sort(key=lambda d: (d.stratum != FLAGGED, *_rank_key(d.unit), d.unit.project_id,
+                                   d.unit.person_id))  # fmt: skip
         catalogue = {
             r[0]: list(r[1] or [])
             for r in con.execute(
