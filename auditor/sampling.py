@@ -305,9 +305,12 @@ def write_sample(
     """Draw the sample from the audit in OUT and write OUT/sample/callback_sample.{csv,xlsx}."""
     config = settings()
     share = config["unflagged_share"] if unflagged_share is None else unflagged_share
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     con = open_audit(out)
     try:
+        try:
+            manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SampleError(f"{out / 'manifest.json'} cannot be read: {exc}") from exc
         frame = load_frame(con)
         picked, design = draw(frame, size, seed, share)
         picked.sort(key=lambda d: (d.stratum != FLAGGED, *_rank_key(d.unit), d.unit.project_id,
