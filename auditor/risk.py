@@ -7,7 +7,7 @@ catalogue's `category` ("authenticity"), never from a list here. Tables written:
 - `claim_flags`  (grain: project_id, person_id): claims with at least one authenticity finding,
   their signals and weight. A finding with a project and a person flags that claim; one with a
   person and no project flags each of that person's claims (at its enterprise when it names one);
-  an enterprise-level finding flags no claim.
+  a finding that names no person (project- or enterprise-level) flags no claim.
 - `risk_terms`   (grain: enterprise_id, term): each term's points, with its label and formula.
 - `risk`         (grain: enterprise_id): rank, score and the figures the terms use. Rank: score,
   then unpayable yuan (claimed minus verified), both descending, then enterprise_id.

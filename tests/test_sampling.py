@@ -346,3 +346,26 @@ def test_sample_cells_are_formula_safe(audit_out: Path, tmp_path: Path) -> None:
     assert {r["name"] for r in rows} == {'\'=HYPERLINK("x")'}
     sheet = openpyxl.load_workbook(out / "sample" / "callback_sample.xlsx")["sample"]
     assert sheet["G2"].value == '\'=HYPERLINK("x")'
+
+
+def test_estimate_reads_a_filled_csv_like_the_xlsx(audit_out: Path, tmp_path: Path) -> None:
+    assert run("sample", str(audit_out), "--size", "10", "--seed", "9").exit_code == 0
+    rows = read_csv(audit_out / "sample" / "callback_sample.csv")
+    for i, r in enumerate(rows):
+        r["reached"], r["trained_genuinely"] = (
+            ("否", "") if i == 0 else ("是", "否" if i < 4 else "是")
+        )
+    filled = tmp_path / "filled.csv"
+    with filled.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(SAMPLE_COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    xlsx = fill_sheet(
+        audit_out / "sample" / "callback_sample.xlsx",
+        tmp_path / "filled.xlsx",
+        lambda i, row: ("否", None) if i == 0 else ("是", "否" if i < 4 else "是"),
+    )
+    from_csv = json.loads(run("estimate", str(filled), "--json").output)
+    from_xlsx = json.loads(run("estimate", str(xlsx), "--json").output)
+    assert from_csv["claims"]["estimate"] == from_xlsx["claims"]["estimate"]
+    assert from_csv["reached"] == {FLAGGED: 7, RANDOM: 2} and from_csv["not_genuine"][FLAGGED] == 3
