@@ -27,7 +27,7 @@ from .ingest import IngestResult, first_reject, ingest
 from .mapping import Mapping, resolve_mapping
 from .papers import sha256_of, write_manifest, write_papers
 from .policy import Policy, load_policy
-from .risk import compute_risk
+from .risk import compute_risk, load_formula, risk_file
 from .rules import Rule, rules_for
 from .subsidy import compute_subsidy
 from .workdays import load_calendar, nth_workday_after, official_years
@@ -87,6 +87,7 @@ def audit(
     options = options or AuditOptions()
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     rules = rules_for(policy)
+    load_formula()  # NOTE: a malformed checks/risk.toml stops the audit before any work
     queries = facts.load_fact_queries()
     mapping = resolve_mapping(export_dir, options.mapping)
     _check_out(export_dir, out)
@@ -330,6 +331,7 @@ def _manifest(
             ],
         },
         "rules": {r.id: r.severity for r in rules},
+        "risk_formula": {"file": risk_file().name, "sha256": sha256_of(risk_file())},
     }
 
 

@@ -398,8 +398,11 @@ def _write_xlsx(path: Path, rows: list[list[Any]], design: list[list[Any]], as_o
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("sample")
     sheet.append(list(SAMPLE_COLUMNS))
+    numbers = {SAMPLE_COLUMNS.index(c) for c in ("inclusion_probability", "verified_amount")}
     for row in rows:
-        sheet.append([_xlsx_text(v) for v in _safe_row(row)])
+        sheet.append(
+            [float(v) if i in numbers else _xlsx_text(v) for i, v in enumerate(_safe_row(row))]
+        )
     info = book.create_sheet("design")
     for row in design:
         info.append(row)
