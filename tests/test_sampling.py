@@ -369,3 +369,33 @@ def test_estimate_reads_a_filled_csv_like_the_xlsx(audit_out: Path, tmp_path: Pa
     from_xlsx = json.loads(run("estimate", str(xlsx), "--json").output)
     assert from_csv["claims"]["estimate"] == from_xlsx["claims"]["estimate"]
     assert from_csv["reached"] == {FLAGGED: 7, RANDOM: 2} and from_csv["not_genuine"][FLAGGED] == 3
+
+
+def test_auditor_estimate_on_a_census_gives_the_true_figures(
+    audit_out: Path, tmp_path: Path
+) -> None:
+    """End to end: a truth for every claim of the frame, the whole frame drawn, filled, estimated."""
+    con = duckdb.connect(str(audit_out / "audit.duckdb"), read_only=True)
+    frame = con.execute(
+        "SELECT count(*) FROM subsidy s LEFT JOIN claim_flags c USING (project_id, person_id) "
+        "WHERE s.payable OR c.project_id IS NOT NULL"
+    ).fetchone()[0]
+    con.close()
+    out = tmp_path / "out"
+    shutil.copytree(audit_out, out, ignore=shutil.ignore_patterns("sample"))
+    assert run("sample", str(out), "--size", str(frame), "--seed", "3").exit_code == 0
+    rows = read_csv(out / "sample" / "callback_sample.csv")
+    fake = {r["sample_no"]: int(r["person_id"][-2], 36) % 3 == 0 for r in rows}  # the truth
+    assert 0 < sum(fake.values()) < len(rows)
+    filled = fill_sheet(
+        out / "sample" / "callback_sample.xlsx",
+        tmp_path / "census.xlsx",
+        lambda i, row: ("yes", "no" if fake[str(row[0].value)] else "yes"),
+    )
+    result = json.loads(run("estimate", str(filled), "--json").output)
+    true_yuan = sum(float(r["verified_amount"]) for r in rows if fake[r["sample_no"]])
+    assert result["claims"] == {"estimate": sum(fake.values()), "standard_error": 0.0,
+                                "low": sum(fake.values()), "high": sum(fake.values())}  # fmt: skip
+    assert (
+        result["yuan"]["estimate"] == result["yuan"]["low"] == result["yuan"]["high"] == true_yuan
+    )
