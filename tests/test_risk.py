@@ -174,8 +174,11 @@ def test_formula_terms_may_use_only_figures_numbers_and_a_few_functions(
     tmp_path: Path, points: str
 ) -> None:
     path = tmp_path / "risk.toml"
-    path.write_text(f'[[terms]]\nname = "t"\nlabel = "l"\npoints = "{points}"\n', encoding="utf-8")
-    with pytest.raises(RiskFormulaError):
+    term = '[[terms]]\nname = "term"\nlabel = "l"\npoints = "{}"\n'
+    path.write_text(term.format("least(ln(1 + claims), sqrt(signals)) / 2 - -1"), encoding="utf-8")
+    assert load_formula(path).terms[0].points == "LEAST(LN(1 + claims), SQRT(signals)) / 2 - -1"
+    path.write_text(term.format(points.replace('"', '\\"')), encoding="utf-8")
+    with pytest.raises(RiskFormulaError, match=r"may use only|cannot parse"):
         load_formula(path)
 
 
