@@ -344,6 +344,10 @@ def test_sample_refuses_what_is_not_a_usable_audit(audit_out: Path, tmp_path: Pa
     assert len(result.output.strip().splitlines()) == 1
     result = run("estimate", str(tmp_path / "nothing.xlsx"))
     assert result.exit_code == 2 and "does not exist" in result.output
+    for bad in (["--size", "0"], ["--seed", "-1"], ["--unflagged-share", "1.5"]):
+        args = {"--size": "5", "--seed": "1"} | dict(zip(bad[::2], bad[1::2], strict=True))
+        result = run("sample", str(audit_out), *(x for kv in args.items() for x in kv))
+        assert result.exit_code == 2 and "Traceback" not in result.output, bad
 
 
 def test_sample_cells_are_formula_safe(audit_out: Path, tmp_path: Path) -> None:
