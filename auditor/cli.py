@@ -268,3 +268,79 @@ def rules(policy_name: str | None, gx_json: bool) -> None:
         return
     for r in chosen:
         click.echo(f"{r.id}\t{r.severity}\t{r.table}\t{r.summary}")
+
+
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--size", "size", type=int, required=True, help="Claims to draw (N).")
+@click.option("--seed", type=int, required=True, help="Seed of the random draw: keep it.")
+@click.option(
+    "--unflagged-share",
+    type=click.FloatRange(0, 1),
+    help="Share of N drawn at random from unflagged payable claims (default: "
+    "checks/sampling.toml, a fifth).",
+)
+def sample(out: Path, size: int, seed: int, unflagged_share: float | None) -> None:
+    """Draw the call-back sample from the audit in OUT into OUT/sample/.
+
+    Writes callback_sample.csv and .xlsx: flagged claims drawn with probability rising with
+    their enterprise's risk, plus a simple random part of unflagged payable claims, each row
+    with its inclusion probability, the questions to ask and empty answer columns. The same
+    OUT, size and seed give the same files byte for byte. Method: docs/sampling.md.
+
+    Example:
+
+    \b
+        auditor sample out/sample --size 200 --seed 20230630
+    """
+    from .sampling import FLAGGED, RANDOM, write_sample
+
+    if seed < 0:
+        raise click.BadParameter("the seed must be 0 or more", param_hint="--seed")
+    path, design = write_sample(out, size, seed, unflagged_share)
+    click.echo(
+        f"{design.sample[FLAGGED]} of {design.frame[FLAGGED]} flagged claims "
+        f"({design.certain} with certainty), {design.sample[RANDOM]} of "
+        f"{design.frame[RANDOM]} unflagged payable claims → {path} (and .xlsx)"
+    )
+
+
+@cli.command()
+@click.argument("filled", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def estimate(filled: Path, as_json: bool) -> None:
+    """Estimate, for the whole audit, the claims and yuan of training that was not genuine.
+
+    Reads the filled call-back sample (reached and trained_genuinely answered yes or no) and
+    prints each total with its 95 % confidence interval (Horvitz–Thompson with the inclusion
+    probabilities; method in docs/sampling.md).
+
+    Example:
+
+    \b
+        auditor estimate out/sample/sample/callback_sample.xlsx
+    """
+    from dataclasses import asdict
+
+    from .estimate import estimate as run_estimate
+    from .estimate import read_filled
+
+    answers, frame = read_filled(filled)
+    result = run_estimate(answers, frame)
+    if as_json:
+        click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    for stratum, drawn in result.sampled.items():
+        click.echo(
+            f"{stratum}: {drawn} drawn, {result.reached[stratum]} reached, "
+            f"{result.not_genuine[stratum]} not trained genuinely"
+        )
+    c, y = result.claims, result.yuan
+    click.echo(
+        f"claims not genuine: {c.estimate:,.1f} (95% CI {c.low:,.1f} – {c.high:,.1f}; "
+        f"SE {c.standard_error:,.1f})"
+    )
+    click.echo(
+        f"yuan paid for them: {y.estimate:,.2f} (95% CI {y.low:,.2f} – {y.high:,.2f}; "
+        f"SE {y.standard_error:,.2f})"
+    )

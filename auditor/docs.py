@@ -67,6 +67,22 @@ def signals_section() -> str:
     return "\n".join(parts)
 
 
+def risk_table() -> str:
+    """Markdown: the risk score's terms and signal weights, from checks/risk.toml."""
+    from .risk import load_formula
+
+    formula = load_formula()
+    lines = ["| term | what it measures | points |", "|---|---|---|"]
+    lines += [f"| `{t.name}` | {t.label} | `{t.points}` |" for t in formula.terms]
+    weights = ", ".join(f"`{k}` {v:g}" for k, v in sorted(formula.weights.items()))
+    lines.append("")
+    lines.append(
+        f"Signal weights: {weights or 'none set'}; any other signal weighs "
+        f"{formula.default_weight:g}."
+    )
+    return "\n".join(lines)
+
+
 def policies_table() -> str:
     """Markdown: parameters and requirements of every shipped policy."""
     found = list_policies()
@@ -111,6 +127,7 @@ GENERATORS = {
     "rules": rules_table,
     "signals": signals_section,
     "policies": policies_table,
+    "risk": risk_table,
     "report-context": report_context,
 }
 

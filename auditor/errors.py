@@ -47,3 +47,11 @@ class RuleError(AuditorError):
 
 class EvaluationError(AuditorError):
     """An expectation could not be evaluated; the audit fails closed rather than guess."""
+
+
+class SampleError(AuditorError):
+    """`auditor sample` cannot draw: OUT is not a usable audit, or the size is impossible."""
+
+
+class EstimateError(AuditorError):
+    """`auditor estimate` cannot read the filled sample: missing columns, answers not yes/no."""

@@ -1,4 +1,4 @@
-"""Working papers: findings.{csv,parquet,xlsx}, subsidy.csv and manifest.json.
+"""Working papers: findings.{csv,parquet,xlsx}, subsidy.csv, risk.csv and manifest.json.
 
 They keep ID numbers whole (they are the auditor's evidence); text cells that a spreadsheet
 would run as a formula (starting = + - @) are prefixed with an apostrophe.
@@ -58,6 +58,33 @@ GROUP BY f.enterprise_id, f.project_id, f.person_id
 """
 
 
+RISK_COLUMNS = (
+    "rank", "enterprise_id", "name", "score", "claims", "flagged_claims", "amount_at_stake",
+)  # fmt: skip
+
+
+def risk_sql(con: duckdb.DuckDBPyConnection) -> tuple[str, tuple[str, ...]]:
+    """risk.csv's query and columns: the ranking, then one column per authenticity rule of the
+    audit (its count of flagged trainees at the enterprise), in rule ID order."""
+    signals = tuple(
+        r[0]
+        for r in con.execute(
+            "SELECT rule_id FROM rule_catalogue WHERE category = 'authenticity' ORDER BY rule_id"
+        ).fetchall()
+    )  # NOTE: rule IDs are SCREAMING_SNAKE (auditor.rules.RULE_ID), safe as identifiers
+    counts = "".join(
+        f", count(DISTINCT c.person_id) FILTER (WHERE list_contains(c.signals, '{s}')) AS {s}"
+        for s in signals
+    )
+    inner = (
+        f"SELECT {', '.join(f'r.{c}' for c in RISK_COLUMNS)}{counts} FROM risk r "
+        "LEFT JOIN claim_flags c ON c.enterprise_id = r.enterprise_id "
+        f"GROUP BY {', '.join(f'r.{c}' for c in RISK_COLUMNS)}"
+    )
+    columns = (*RISK_COLUMNS, *signals)
+    return _select(f"({inner})", columns, "rank"), columns
+
+
 def _safe(column: str, redact: bool) -> str:
     """NOTE: formula injection: a cell starting = + - @ is shown as text, not run."""
     if redact and column == "person_id":
@@ -83,7 +110,8 @@ def _path_literal(path: Path) -> str:
 
 
 def write_papers(con: duckdb.DuckDBPyConnection, out: Path, redact: bool = False) -> None:
-    """findings.csv/.parquet/.xlsx, subsidy.csv, callbacks.csv and rejects.csv, in a stable order.
+    """findings.csv/.parquet/.xlsx, subsidy.csv, callbacks.csv, risk.csv and rejects.csv, in a
+    stable order.
 
     With `redact`, person IDs are replaced by `pseudonym()` (sqlfuncs.register_pseudonym).
     """
@@ -94,6 +122,8 @@ def write_papers(con: duckdb.DuckDBPyConnection, out: Path, redact: bool = False
     con.execute(f"COPY ({subsidy}) TO {_path_literal(out / 'subsidy.csv')} (HEADER)")
     callbacks = _select(f"({CALLBACKS_SQL})", CALLBACK_COLUMNS, CALLBACK_ORDER, redact)
     con.execute(f"COPY ({callbacks}) TO {_path_literal(out / 'callbacks.csv')} (HEADER)")
+    risk, _columns = risk_sql(con)
+    con.execute(f"COPY ({risk}) TO {_path_literal(out / 'risk.csv')} (HEADER)")
     rejects = _select("rejects", REJECT_COLUMNS, "file, source_row", redact)
     con.execute(f"COPY ({rejects}) TO {_path_literal(out / 'rejects.csv')} (HEADER)")
     write_findings_xlsx(con, out / "findings.xlsx", findings)

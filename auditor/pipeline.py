@@ -27,6 +27,7 @@ from .ingest import IngestResult, first_reject, ingest
 from .mapping import Mapping, resolve_mapping
 from .papers import sha256_of, write_manifest, write_papers
 from .policy import Policy, load_policy
+from .risk import compute_risk, load_formula, risk_file
 from .rules import Rule, rules_for
 from .subsidy import compute_subsidy
 from .workdays import load_calendar, nth_workday_after, official_years
@@ -86,6 +87,7 @@ def audit(
     options = options or AuditOptions()
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     rules = rules_for(policy)
+    load_formula()  # NOTE: a malformed checks/risk.toml stops the audit before any work
     queries = facts.load_fact_queries()
     mapping = resolve_mapping(export_dir, options.mapping)
     _check_out(export_dir, out)
@@ -166,6 +168,7 @@ def _run(
         with run.phase("subsidy", progress):
             compute_subsidy(con)
             _write_catalogue(con, rules)
+            compute_risk(con)
         with run.phase("papers", progress):
             if options.redact_key:
                 sqlfuncs.register_pseudonym(con, options.redact_key)
@@ -237,11 +240,12 @@ def _load_calendar(
 
 def _write_catalogue(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
     con.execute(
-        "CREATE OR REPLACE TABLE rule_catalogue (rule_id VARCHAR, severity VARCHAR, summary VARCHAR)"
+        "CREATE OR REPLACE TABLE rule_catalogue (rule_id VARCHAR, severity VARCHAR, "
+        "summary VARCHAR, category VARCHAR, questions VARCHAR[])"
     )
     con.executemany(
-        "INSERT INTO rule_catalogue VALUES (?, ?, ?)",
-        [[r.id, r.severity, r.summary] for r in rules],
+        "INSERT INTO rule_catalogue VALUES (?, ?, ?, ?, ?)",
+        [[r.id, r.severity, r.summary, r.category, list(r.questions)] for r in rules],
     )
 
 
@@ -328,6 +332,7 @@ def _manifest(
             ],
         },
         "rules": {r.id: r.severity for r in rules},
+        "risk_formula": {"file": risk_file().name, "sha256": sha256_of(risk_file())},
     }
 
 

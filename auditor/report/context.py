@@ -28,6 +28,16 @@ class EnterpriseRow:
     block: int = field(metadata=_help("blocking findings"))
     review: int = field(metadata=_help("findings that need review"))
     info: int = field(metadata=_help("informational findings"))
+    risk_rank: int = field(
+        default=0, metadata=_help("rank by risk score (1 = look first); 0 when not ranked")
+    )
+    risk_score: float = field(default=0.0, metadata=_help("risk score: the index sorts by it"))
+    flagged_claims: int = field(
+        default=0, metadata=_help("claims with at least one authenticity signal")
+    )
+    amount_at_stake: float = field(
+        default=0.0, metadata=_help("verified yuan of the flagged claims")
+    )
 
 
 @dataclass(frozen=True)
@@ -72,13 +82,51 @@ class TraineeRow:
 
 
 @dataclass(frozen=True)
+class RiskTerm:
+    """One term of an enterprise's risk score (checks/risk.toml)."""
+
+    name: str = field(metadata=_help("the term's name in checks/risk.toml"))
+    label: str = field(metadata=_help("what it measures, in Chinese"))
+    formula: str = field(metadata=_help("its formula over the enterprise's figures"))
+    points: float = field(
+        metadata=_help("its points, rounded to 2 decimals; they sum to the score")
+    )
+
+
+@dataclass(frozen=True)
+class SignalCount:
+    """How many of an enterprise's trainees one authenticity signal flagged."""
+
+    rule_id: str = field(metadata=_help("signal (rule) ID"))
+    summary: str = field(metadata=_help("what the signal looks for, in Chinese"))
+    trainees: int = field(metadata=_help("distinct trainees it flagged"))
+
+
+@dataclass(frozen=True)
+class RiskView:
+    """An enterprise's risk score and its breakdown, for its page."""
+
+    rank: int = field(metadata=_help("rank by risk score among all enterprises; 0 if unranked"))
+    of: int = field(metadata=_help("enterprises ranked"))
+    score: float = field(metadata=_help("the score: the sum of the terms' points"))
+    flagged_trainees: int = field(metadata=_help("distinct trainees flagged by any signal"))
+    terms: list[RiskTerm] = field(metadata=_help("the score's terms, in checks/risk.toml order"))
+    signals: list[SignalCount] = field(metadata=_help("signals that fired, by rule ID"))
+
+
+NO_RISK = RiskView(0, 0, 0.0, 0, [], [])
+
+
+@dataclass(frozen=True)
 class IndexContext:
     """The index page: every enterprise, where to look first."""
 
     documented_template = "index.html.j2"
     policy_title: str = field(metadata=_help("the policy's title"))
     policy_id: str = field(metadata=_help("the policy profile's name"))
-    enterprises: list[EnterpriseRow] = field(metadata=_help("largest unpayable amount first"))
+    enterprises: list[EnterpriseRow] = field(
+        metadata=_help("highest risk score first, then largest unpayable amount")
+    )
     rules: list[RuleCount] = field(metadata=_help("rules that fired, most findings first"))
     claims: int = field(metadata=_help("claims in the export"))
     payable: int = field(metadata=_help("payable claims"))
@@ -99,10 +147,13 @@ class EnterpriseContext:
     trainees: list[TraineeRow] = field(metadata=_help("one row per claim, by project and person"))
     min_study_minutes: int = field(metadata=_help("the policy's minimum credited study time"))
     study_chart_svg: str = field(metadata=_help("inline SVG: credited study time histogram"))
+    risk: RiskView = field(
+        default=NO_RISK, metadata=_help("risk score, rank and breakdown (template _risk.html.j2)")
+    )
 
 
 PAGES = {"index": IndexContext, "enterprise": EnterpriseContext}
-ROWS = (EnterpriseRow, RuleCount, FindingView, TraineeRow)
+ROWS = (EnterpriseRow, RuleCount, FindingView, TraineeRow, RiskView, RiskTerm, SignalCount)
 
 
 def field_help(cls: type) -> dict[str, str]:

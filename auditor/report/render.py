@@ -29,7 +29,10 @@ from .context import (
     EnterpriseRow,
     FindingView,
     IndexContext,
+    RiskTerm,
+    RiskView,
     RuleCount,
+    SignalCount,
     TraineeRow,
 )
 
@@ -119,19 +122,45 @@ ids AS (SELECT enterprise_id FROM enterprises UNION SELECT enterprise_id FROM s
 SELECT ids.enterprise_id, coalesce(e.name, ''), coalesce(e.district, ''),
        coalesce(s.claims, 0), coalesce(s.payable, 0), coalesce(s.claimed, 0),
        coalesce(s.verified, 0), coalesce(s.claimed, 0) - coalesce(s.verified, 0) AS unpayable,
-       coalesce(f.block, 0) AS block, coalesce(f.review, 0), coalesce(f.info, 0)
+       coalesce(f.block, 0) AS block, coalesce(f.review, 0), coalesce(f.info, 0),
+       {risk_columns}
 FROM ids
 LEFT JOIN (SELECT enterprise_id, min(name) AS name, min(district) AS district
            FROM enterprises GROUP BY enterprise_id) e ON e.enterprise_id = ids.enterprise_id
 LEFT JOIN s ON s.enterprise_id = ids.enterprise_id
 LEFT JOIN f ON f.enterprise_id = ids.enterprise_id
+{risk_join}
 WHERE ids.enterprise_id IS NOT NULL
-ORDER BY unpayable DESC, block DESC, ids.enterprise_id
+ORDER BY {risk_order} unpayable DESC, block DESC, ids.enterprise_id
 """
+# With the risk ranking (auditor/risk.py), the index sorts by score first, then as before.
+RISK_PARTS = {
+    "risk_columns": "coalesce(r.rank, 0), coalesce(r.score, 0), coalesce(r.flagged_claims, 0), "
+    "coalesce(r.amount_at_stake, 0), coalesce(r.flagged_trainees, 0)",
+    "risk_join": "LEFT JOIN risk r ON r.enterprise_id = ids.enterprise_id",
+    "risk_order": "coalesce(r.score, 0) DESC, r.rank NULLS LAST,",
+}
+# NOTE: tables built without the risk step (report tests, benchmarks/report_bench.py) rank
+# nothing: every score is 0 and the order is the unpayable amount's.
+NO_RISK_PARTS = {"risk_columns": "0, 0, 0, 0, 0", "risk_join": "", "risk_order": ""}
+
 
 # The per-page queries read only the enterprises in $ids (one batch of pages at a time), so
 # memory holds PAGE_BATCH enterprises' rows, not every claim of the run.
 IN_BATCH = "IN (SELECT unnest($ids))"
+
+RISK_TERMS_SQL = f"""
+SELECT enterprise_id, term, label, formula, points FROM risk_terms
+WHERE enterprise_id {IN_BATCH} ORDER BY enterprise_id, term_order
+"""
+
+SIGNALS_SQL = f"""
+SELECT s.enterprise_id, s.rule_id, coalesce(min(c.summary), ''), count(DISTINCT s.person_id)
+FROM (SELECT enterprise_id, person_id, unnest(signals) AS rule_id FROM claim_flags
+      WHERE enterprise_id {IN_BATCH}) s
+LEFT JOIN rule_catalogue c ON c.rule_id = s.rule_id
+GROUP BY s.enterprise_id, s.rule_id ORDER BY s.enterprise_id, s.rule_id
+"""
 
 NAMES_SQL = f"""
 SELECT enterprise_id, person_id, min(name) AS name, min(phone) AS phone
@@ -199,7 +228,10 @@ def render_reports(
     env = environment(id_mask, templates_dir)
     head_tail = parse_mask(id_mask)
     min_minutes = int(policy.parameters["min_study_minutes"])
-    summaries = con.execute(ENTERPRISES_SQL).fetchall()
+    has_risk = _has_tables(con, "risk", "risk_terms", "claim_flags")
+    summaries = con.execute(
+        ENTERPRISES_SQL.format(**(RISK_PARTS if has_risk else NO_RISK_PARTS))
+    ).fetchall()
     names = page_names(r[0] for r in summaries)
     rows = [
         EnterpriseRow(
@@ -215,6 +247,10 @@ def render_reports(
             block=r[8],
             review=r[9],
             info=r[10],
+            risk_rank=int(r[11]),
+            risk_score=float(r[12]),
+            flagged_claims=int(r[13]),
+            amount_at_stake=float(r[14]),
         )
         for r in summaries
     ]
@@ -250,6 +286,8 @@ def render_reports(
             [r.rule_id for r in rule_counts], [r.findings for r in rule_counts]
         ),
     )
+    ranked = sum(1 for e in rows if e.risk_rank)
+    flagged_trainees = {r[0]: int(r[15]) for r in summaries}
     out_dir.mkdir(parents=True, exist_ok=True)
     _write(out_dir / "index.html", env.get_template("index.html.j2").render(**_fields(index)))
     pages = out_dir / "enterprises"
@@ -266,6 +304,8 @@ def render_reports(
         findings = _grouped(con.execute(FINDINGS_SQL, ids))
         trainees = _grouped(con.execute(TRAINEES_SQL, ids))
         bins = _grouped(con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS}))
+        terms = _grouped(con.execute(RISK_TERMS_SQL, ids)) if has_risk else {}
+        signals = _grouped(con.execute(SIGNALS_SQL, ids)) if has_risk else {}
         for done, row in enumerate(batch, start=start + 1):
             hide = functools.partial(
                 mask_free_text, id_mask=head_tail, keep=frozenset({row.enterprise_id})
@@ -286,6 +326,17 @@ def render_reports(
                 ],
                 min_study_minutes=min_minutes,
                 study_chart_svg=frame.render(counts),
+                risk=RiskView(
+                    rank=row.risk_rank,
+                    of=ranked,
+                    score=row.risk_score,
+                    flagged_trainees=flagged_trainees[row.enterprise_id],
+                    terms=[
+                        RiskTerm(t[0], t[1], t[2], float(t[3]))
+                        for t in terms.get(row.enterprise_id, [])
+                    ],
+                    signals=[SignalCount(*g) for g in signals.get(row.enterprise_id, [])],
+                ),
             )
             _write(pages / row.page, template.render(**_fields(context)))
             if progress and (done % 500 == 0 or done == len(rows)):
@@ -317,6 +368,11 @@ def mask_free_text(text: str, id_mask: tuple[int, int], keep: frozenset[str]) ->
 def _fields(context: Any) -> dict[str, Any]:
     """The context's fields as template variables (shallow: asdict would deep-copy every row)."""
     return {f.name: getattr(context, f.name) for f in fields(context)}
+
+
+def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
+    found = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return all(n in found for n in names)
 
 
 def _pretty(evidence: str) -> str:
