@@ -27,6 +27,7 @@ from .ingest import IngestResult, first_reject, ingest
 from .mapping import Mapping, resolve_mapping
 from .papers import sha256_of, write_manifest, write_papers
 from .policy import Policy, load_policy
+from .privacy import parse_mask
 from .rules import Rule, rules_for
 from .subsidy import compute_subsidy
 from .workdays import load_calendar, nth_workday_after, official_years
@@ -84,6 +85,10 @@ def audit(
     """Audit `export_dir` against `policy`, writing everything to `out`."""
     export_dir, out = Path(export_dir), Path(out)
     options = options or AuditOptions()
+    try:
+        parse_mask(options.id_mask)
+    except ValueError as exc:  # checked before any work: the papers and reports need it
+        raise AuditorError(str(exc)) from None
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     rules = rules_for(policy)
     queries = facts.load_fact_queries()
@@ -168,7 +173,13 @@ def _run(
         with run.phase("papers", progress):
             if options.redact_key:
                 sqlfuncs.register_pseudonym(con, options.redact_key)
-            write_papers(con, work, redact=options.redact_key is not None)
+            write_papers(
+                con,
+                work,
+                redact=options.redact_key is not None,
+                id_mask=parse_mask(options.id_mask),
+                as_of=as_of,
+            )
         _count(con, run)
         if options.reports:
             with run.phase("reports", progress):
@@ -299,6 +310,7 @@ def _manifest(
             "great_expectations": gxcompat.gx.__version__,
         },
         "engine": {"memory_limit": options.memory_limit, "as_of": str(run.as_of)},
+        "id_mask": options.id_mask,  # how reports and public_notice mask ID numbers
         "policy": {
             "id": policy.id,
             "title": policy.title,
