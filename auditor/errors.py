@@ -47,3 +47,7 @@ class RuleError(AuditorError):
 
 class EvaluationError(AuditorError):
     """An expectation could not be evaluated; the audit fails closed rather than guess."""
+
+
+class NoticeError(AuditorError):
+    """A public notice cannot be read, or OUT is not an audit it can be checked against."""
