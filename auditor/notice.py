@@ -421,6 +421,8 @@ class _Checker:
         self.claims = claims
         self.id_mask = id_mask
         self.masked_ref = masked_ref
+        # NOTE: a redacted audit's claims are only its payable ones, from public_notice.csv
+        self.scope = "payable claim" if masked_ref else "claim"
         self.ids = IdIndex(claims)
         self.names = NameIndex(claims)
         self.matched: dict[int, int] = {}  # claim key -> notice line
@@ -432,6 +434,11 @@ class _Checker:
 
     def shown_id(self, person_id: str) -> str:
         return person_id if self.masked_ref else mask(person_id, *self.id_mask)
+
+    def show(self, value: str) -> str:
+        """A notice's ID as shown in a problem: no character the audit's mask would hide."""
+        masked = mask(value, *self.id_mask)
+        return "".join("*" if "*" in (a, b) else a for a, b in zip(value, masked, strict=True))
 
     def who(self, claims: list[Claim]) -> str:
         listed = [
@@ -459,26 +466,24 @@ class _Checker:
                 self.add(line, title, "WHOLE_ID", cell, "a whole ID number in a published cell")
             elif PHONE_IN_TEXT.search(text):
                 self.add(line, title, "WHOLE_PHONE", cell, "a mobile phone number in a notice")
-        shown = raw_id
+        shown = self.show(raw_id)
         if not raw_id:
             self.add(line, id_col, "MISSING_VALUE", "", "no ID number")
         elif "*" not in raw_id:
             if WHOLE_ID.match(raw_id):
-                shown = mask(raw_id, *self.id_mask)
                 self.add(line, id_col, "WHOLE_ID", shown, "the ID number is not masked")
         else:
             pattern = mask_pattern(raw_id)
             if len(raw_id) == ID_LENGTH and raw_id.count("*") == 1:
-                shown = raw_id.replace("*", "?")
                 self.add(
                     line,
                     id_col,
                     "WHOLE_ID",
-                    mask(raw_id, *self.id_mask),
+                    shown,
                     f"masked as {pattern}: one hidden character follows from the check digit "
                     "(GB 11643)",
                 )
-            self.patterns.append((line, id_col, raw_id, pattern))
+            self.patterns.append((line, id_col, shown, pattern))
         if not name:
             self.add(line, name_col, "MISSING_VALUE", "", "no name")
         self.match(line, columns, get, raw_id, shown, name)
@@ -528,7 +533,7 @@ class _Checker:
             elif by_id:
                 detail = f"no payable claim has this ID; it fits {self.who(by_id)}, not payable"
             else:
-                detail = "no claim of the audit has this ID"
+                detail = f"no {self.scope} of the audit has this ID"
             self.add(line, id_col, "UNKNOWN_ID", shown, detail)
             # NOTE: the row means a payable trainee by name; their claim is not also MISSING
             self.referred.update(c.key for c in pay_name)
@@ -540,7 +545,7 @@ class _Checker:
             elif by_name:
                 detail = f"{name} has claims, none payable: {self.who(by_name)}"
             else:
-                detail = "no trainee of a claim of the audit has this name"
+                detail = f"no trainee of a {self.scope} of the audit has this name"
             self.add(line, name_col, "UNKNOWN_NAME", name, detail)
         elif name and pay_name:
             self.enterprises.update(c.enterprise for c in pay_name)
