@@ -11,15 +11,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
-import re
-import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from .workbook import write_table
 
 FINDINGS_ORDER = (
     "enterprise_id NULLS LAST, project_id NULLS LAST, person_id NULLS LAST, rule_id, finding_id"
@@ -184,10 +184,6 @@ LEFT JOIN (
 WHERE s.payable
 ORDER BY s.enterprise_id, s.project_id, s.person_id
 """
-# NOTE: openpyxl stamps zip entries and docProps/core.xml with the clock; fixed times make the
-# workbook byte-reproducible.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 def mask_sql(expr: str, keep_head: int, keep_tail: int) -> str:
@@ -213,54 +209,26 @@ def public_notice_sql(id_mask: tuple[int, int]) -> str:
 def write_public_notice(
     con: duckdb.DuckDBPyConnection, out: Path, id_mask: tuple[int, int], as_of: dt.date | None
 ) -> None:
-    """public_notice.csv (UTF-8 with BOM, so that Excel opens it) and public_notice.xlsx."""
-    import openpyxl  # NOTE: only the .xlsx outputs need it
-    from openpyxl.cell import WriteOnlyCell
+    """public_notice.csv (UTF-8 with BOM, so that Excel opens it) and public_notice.xlsx.
 
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(NOTICE_SHEET)
-    sheet.append(list(NOTICE_HEADERS))
-    part, written, number = 1, 0, 0
+    The workbook is dated `as_of` (or 2000-01-01) and otherwise byte-reproducible.
+    """
     cursor = con.execute(public_notice_sql(id_mask))
     with (out / "public_notice.csv").open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(NOTICE_HEADERS)
-        while batch := cursor.fetchmany(10_000):
-            for enterprise, name, person, project, amount in batch:
-                number += 1
-                yuan = Decimal(amount).quantize(Decimal("0.01"))
-                writer.writerow((number, enterprise, name, person, project, f"{yuan}"))
-                if written >= XLSX_MAX_ROWS:
-                    part, written = part + 1, 0
-                    sheet = book.create_sheet(f"{NOTICE_SHEET} ({part})")
-                    sheet.append(list(NOTICE_HEADERS))
-                money = WriteOnlyCell(sheet, value=yuan)
-                money.number_format = "0.00"
-                text = [_xlsx_cell(v) for v in (enterprise, name, person, project)]
-                sheet.append([number, *text, money])
-                written += 1
-    stamp = dt.datetime.combine(as_of or dt.date(2000, 1, 1), dt.time())
-    book.properties.created = stamp
-    buffer = io.BytesIO()
-    book.save(buffer)
-    _reproducible_zip(buffer.getvalue(), out / "public_notice.xlsx", stamp)
 
+        def rows() -> Iterator[tuple[int, str, str, str, str, Decimal]]:
+            number = 0
+            while batch := cursor.fetchmany(10_000):
+                for enterprise, name, person, project, amount in batch:
+                    number += 1
+                    row = (number, enterprise, name, person, project, Decimal(amount))
+                    writer.writerow(row)
+                    yield row
 
-def _reproducible_zip(data: bytes, path: Path, stamp: dt.datetime) -> None:
-    """Rewrite a workbook with fixed entry times and document dates (openpyxl stamps both)."""
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = CORE_DATES.sub(lambda m: m.group(1) + iso + m.group(2), content)
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            dst.writestr(entry, content)
+        stamp = dt.datetime.combine(as_of or dt.date(2000, 1, 1), dt.time())
+        write_table(out / "public_notice.xlsx", NOTICE_SHEET, NOTICE_HEADERS, rows(), stamp)
 
 
 def sha256_of(path: Path) -> str:

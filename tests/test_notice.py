@@ -311,3 +311,40 @@ def test_unreadable_notices_and_non_audits_exit_2(outs: dict[str, Path], tmp_pat
     whole = _write_csv(tmp_path / "whole.csv", [["1", "x", "310101199001011234"]], header=["a", "b", "c"])  # fmt: skip
     message = _error(_run(whole, outs["plain"]))
     assert WHOLE_ID.search(message) is None
+
+
+# --- the streaming workbook writer -----------------------------------------------------------
+
+
+def test_workbook_cells_read_back_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from decimal import Decimal
+
+    from auditor import workbook
+
+    monkeypatch.setattr(workbook, "MAX_ROWS", 3)  # header + 2 rows per sheet
+    rows = [
+        [1, "a<b>&c", " 前后空格 ", Decimal("600.00")],
+        [2, "ctl\x01\x1f", "", Decimal("0.50")],
+        [3, "'=cmd()", None, Decimal("12345.00")],
+    ]
+    path = tmp_path / "t.xlsx"
+    workbook.write_table(
+        path, "公示名单", ["序号", "x", "y", "金额"], rows, dt.datetime(2023, 6, 30)
+    )
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["公示名单", "公示名单 (2)"]
+    first, second = book["公示名单"], book["公示名单 (2)"]
+    assert [c.value for c in first[1]] == ["序号", "x", "y", "金额"]
+    assert [c.value for c in first[2]] == [1, "a<b>&c", " 前后空格 ", 600]
+    assert [c.value for c in first[3]] == [2, "ctl\\x01\\x1f", None, 0.5]
+    assert [c.value for c in second[1]] == ["序号", "x", "y", "金额"]
+    assert [c.value for c in second[2]] == [3, "'=cmd()", None, 12345]
+    assert first["D2"].number_format == "0.00" and first["B2"].data_type == "s"
+    assert book.properties.created == dt.datetime(2023, 6, 30)
+    again = tmp_path / "again.xlsx"
+    workbook.write_table(
+        again, "公示名单", ["序号", "x", "y", "金额"], rows, dt.datetime(2023, 6, 30)
+    )
+    assert again.read_bytes() == path.read_bytes()
