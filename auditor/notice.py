@@ -501,10 +501,14 @@ class _Checker:
         pay_id = [c for c in by_id if c.payable]
         pay_name = [c for c in by_name if c.payable]
         both = [c for c in pay_id if c.key in name_keys]
-        if both:
+        blocked = [c for c in by_id if not c.payable and c.key in name_keys]
+        blocked_fit = _fitting(blocked, enterprise, project)
+        # NOTE: a payable trainee listed with the enterprise and project of one of their blocked
+        # claims is that blocked claim, not a wrong enterprise or project
+        if both and (_fitting(both, enterprise, project) or not blocked_fit):
             self.fits(line, columns, get, both, enterprise, project, shown, name)
             return
-        blocked = [c for c in by_id if not c.payable and c.key in name_keys]
+        blocked = blocked_fit or blocked
         if blocked:
             rules = "; ".join(f"{c.project_title or c.project_id}: {c.rules}" for c in blocked)
             self.add(
@@ -562,16 +566,8 @@ class _Checker:
         name: str,
     ) -> None:
         self.enterprises.update(c.enterprise for c in both)
-        same_enterprise = [
-            c
-            for c in both
-            if not enterprise or enterprise in _texts(c.enterprise_id, c.enterprise_name)
-        ]
-        fit = [
-            c
-            for c in same_enterprise
-            if not project or project in _texts(c.project_id, c.project_title)
-        ]
+        same_enterprise = _fitting(both, enterprise, "")
+        fit = _fitting(same_enterprise, "", project)
         value = f"{name} {shown}"
         if not fit:
             self.referred.update(c.key for c in both)
@@ -678,6 +674,17 @@ class _Checker:
             self.problems,
             key=lambda p: (p.line is None, p.line or 0, KIND_ORDER[p.kind]),
         )
+
+
+def _fitting(claims: list[Claim], enterprise: str, project: str) -> list[Claim]:
+    """The claims whose enterprise (name or credit code) and project (title or ID) are the
+    row's; an empty value (or a notice without the column) fits any."""
+    return [
+        c
+        for c in claims
+        if (not enterprise or enterprise in _texts(c.enterprise_id, c.enterprise_name))
+        and (not project or project in _texts(c.project_id, c.project_title))
+    ]
 
 
 def _texts(*values: str) -> set[str]:
