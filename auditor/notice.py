@@ -553,6 +553,11 @@ class _Checker:
             self.add(line, name_col, "UNKNOWN_NAME", name, detail)
         elif name and pay_name:
             self.enterprises.update(c.enterprise for c in pay_name)
+            if not raw_id:  # MISSING_VALUE already says the row is incomplete
+                self.referred.update(c.key for c in pay_name)
+        elif not name and pay_id:
+            self.enterprises.update(c.enterprise for c in pay_id)
+            self.referred.update(c.key for c in pay_id)
 
     def fits(
         self,

@@ -347,3 +347,22 @@ def test_workbook_cells_read_back_as_written(
         again, "公示名单", ["序号", "x", "y", "金额"], rows, dt.datetime(2023, 6, 30)
     )
     assert again.read_bytes() == path.read_bytes()
+
+
+def test_one_enterprises_notice_with_masked_names_and_fewer_columns(
+    outs: dict[str, Path], tmp_path: Path
+) -> None:
+    # A district publishes only its enterprise: the others' claims are not missing.
+    rows = [[r[0], r[1], r[2][0] + "*", r[3]] for r in _rows()[:4]]
+    header = ["序号", "企业名称", "姓名", "身份证号"]
+    result = _run(_write_csv(tmp_path / "a.csv", rows, header=header), outs["plain"])
+    assert result.exit_code == 0, result.output
+    assert "no 培训项目 column" in result.stderr and "no 补贴金额(元) column" in result.stderr
+    rows[3][3] = ""
+    rows[2][2] = ""
+    result = _run(_write_csv(tmp_path / "b.csv", rows, header=header), outs["plain"])
+    assert result.exit_code == 1
+    assert _problems(result.stdout) == [
+        ("4", "姓名", "MISSING_VALUE", ""),
+        ("5", "身份证号", "MISSING_VALUE", ""),
+    ]
