@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -142,8 +143,10 @@ class NoticeCheck:
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width letters, digits, brackets and ＊ become ASCII), blanks removed."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """NFKC (full-width letters, digits, brackets and ＊ become ASCII), blanks removed, and the
+    apostrophe that keeps a spreadsheet from running = + - @ as a formula dropped."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
 def _header_key(text: str) -> str:
@@ -213,9 +216,13 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         book.close()
 
 
-def _sheet_rows(sheet: object) -> Iterator[tuple[int, list[str]]]:
-    for line, row in enumerate(sheet.iter_rows(values_only=True), 1):  # type: ignore[attr-defined]
-        yield line, [_cell_text(v) for v in row]
+def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[str]]]:
+    line = 0
+    try:
+        for line, row in enumerate(sheet.iter_rows(values_only=True), 1):
+            yield line, [_cell_text(v) for v in row]
+    except Exception as exc:  # a damaged sheet part: openpyxl raises many kinds
+        raise NoticeError(f"sheet {sheet.title}, row {line + 1}: cannot be read: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -365,13 +372,22 @@ class NameIndex:
         self.by_name: dict[str, list[Claim]] = {}
         for claim in claims:
             self.by_name.setdefault(normalise(claim.name), []).append(claim)
+        # NOTE: masked names (张*) are looked up among names of their length and first character
+        self.by_shape: dict[tuple[int, str], list[str]] = {}
+        for name in self.by_name:
+            self.by_shape.setdefault((len(name), name[:1]), []).append(name)
+            self.by_shape.setdefault((len(name), "*"), []).append(name)
+        self.cache: dict[str, list[Claim]] = {}
 
     def find(self, name: str) -> list[Claim]:
         if "*" not in name:
             return self.by_name.get(name, [])
-        pattern = re.compile("".join("." if ch == "*" else re.escape(ch) for ch in name))
-        found = [c for n, cs in self.by_name.items() if pattern.fullmatch(n) for c in cs]
-        return sorted(found, key=lambda c: c.key)
+        if name not in self.cache:
+            pattern = re.compile("".join("." if ch == "*" else re.escape(ch) for ch in name))
+            names = self.by_shape.get((len(name), name[:1]), [])
+            found = [c for n in names if pattern.fullmatch(n) for c in self.by_name[n]]
+            self.cache[name] = sorted(found, key=lambda c: c.key)
+        return self.cache[name]
 
 
 def mask_pattern(value: str) -> str:
@@ -470,7 +486,7 @@ class _Checker:
         if not raw_id:
             self.add(line, id_col, "MISSING_VALUE", "", "no ID number")
         elif "*" not in raw_id:
-            if WHOLE_ID.match(raw_id):
+            if WHOLE_ID.match(raw_id) or ID_IN_CELL.search(raw_id):
                 self.add(line, id_col, "WHOLE_ID", shown, "the ID number is not masked")
         else:
             pattern = mask_pattern(raw_id)

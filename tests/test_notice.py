@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from auditor.cli import cli
 from auditor.errors import AuditorError
-from auditor.notice import KINDS, check_notice, mask_pattern
+from auditor.notice import KINDS, check_notice, mask_pattern, normalise
 from auditor.papers import NOTICE_HEADERS, mask_sql, write_public_notice
 from auditor.pipeline import AuditOptions, audit
 from auditor.privacy import mask
@@ -248,6 +248,7 @@ def test_gb18030_csv_with_fullwidth_masks_and_a_leak_in_another_column(
     rows = [[*r[:3], r[3].replace("*", "＊"), *r[4:], ""] for r in _rows()]
     rows[4][6] = "联系电话13912345678"
     rows[5][6] = "身份证310105198906306556"
+    rows[7][3] = "810000199203153229（罗兰）"  # a whole ID with more text in the ID column
     header = ["序号", "企业名称", "姓名", "证件号码", "培训项目", "补贴金额（元）", "备注"]
     notice = _write_csv(tmp_path / "公示.csv", rows, encoding="gb18030", header=header)
     with pytest.raises(UnicodeDecodeError):
@@ -257,6 +258,8 @@ def test_gb18030_csv_with_fullwidth_masks_and_a_leak_in_another_column(
     assert _problems(result.stdout) == [
         ("6", "备注", "WHOLE_PHONE", "联系电话139****5678"),
         ("7", "备注", "WHOLE_ID", "身份证310105********6556"),
+        ("9", "证件号码", "WHOLE_ID", "810000************(罗兰)"),
+        ("9", "证件号码", "UNKNOWN_ID", "810000************(罗兰)"),
     ]
 
 
@@ -280,6 +283,7 @@ def test_check_notice_in_the_library(outs: dict[str, Path]) -> None:
     assert (result.rows, result.payable_claims, result.pattern) == (12, 12, "6*4")
     assert result.problems == [] and result.notes == []
     assert mask_pattern("310101********1234") == "6*4"
+    assert normalise(" '=张 伟 ") == "=张伟" and normalise("３１０１０１＊＊") == "310101**"
     assert mask_pattern("**********01011234") == "0*8"
     assert mask_pattern("310*****19900****4") == "3*5*1"
     assert mask_pattern("310101****1234") == "6*4 (14 characters)"
