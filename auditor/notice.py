@@ -73,6 +73,7 @@ TOTAL_WORDS = {"合计", "总计", "小计"}
 WHOLE_ID = re.compile(r"^(\d{17}[\dX]|\d{15})$")
 ID_IN_CELL = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
 ID_LENGTH = 18
+BLANKS = re.compile(r"\s+")
 MAX_LISTED = 5
 
 CLAIMS_SQL = """
@@ -106,6 +107,14 @@ class Claim:
     amount: Decimal | None
     payable: bool
     rules: str
+    # how a notice may name its enterprise (name or credit code) and project (title or ID)
+    enterprise_keys: frozenset[str] = field(init=False)
+    project_keys: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        keys = (self.enterprise_id, self.enterprise_name), (self.project_id, self.project_title)
+        object.__setattr__(self, "enterprise_keys", _texts(*keys[0]))
+        object.__setattr__(self, "project_keys", _texts(*keys[1]))
 
     @property
     def enterprise(self) -> str:
@@ -145,7 +154,9 @@ class NoticeCheck:
 def normalise(text: str) -> str:
     """NFKC (full-width letters, digits, brackets and ＊ become ASCII), blanks removed, and the
     apostrophe that keeps a spreadsheet from running = + - @ as a formula dropped."""
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = BLANKS.sub("", text)
     return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
@@ -669,9 +680,7 @@ class _Checker:
                         f"in the notice as {usual}",
                     )
         covered = self.enterprises | {
-            c.enterprise
-            for c in self.claims
-            if self.enterprise_texts & _texts(c.enterprise_id, c.enterprise_name)
+            c.enterprise for c in self.claims if self.enterprise_texts & c.enterprise_keys
         }
         missing = [
             c
@@ -703,13 +712,13 @@ def _fitting(claims: list[Claim], enterprise: str, project: str) -> list[Claim]:
     return [
         c
         for c in claims
-        if (not enterprise or enterprise in _texts(c.enterprise_id, c.enterprise_name))
-        and (not project or project in _texts(c.project_id, c.project_title))
+        if (not enterprise or enterprise in c.enterprise_keys)
+        and (not project or project in c.project_keys)
     ]
 
 
-def _texts(*values: str) -> set[str]:
-    return {normalise(v) for v in values if v}
+def _texts(*values: str) -> frozenset[str]:
+    return frozenset(normalise(v) for v in values if v)
 
 
 def check_notice(path: Path, out: Path) -> NoticeCheck:
