@@ -289,7 +289,7 @@ def check_notice(notice: Path, audit_out: Path, problems_file: Path | None) -> N
     """Check a published public notice (公示, CSV or XLSX) against the audit in OUT.
 
     Flags whole ID numbers, ID masks that differ within the notice, and IDs or names that fit
-    no payable claim of the audit (the kinds are listed in README.md). The problems are
+    no payable claim of the audit (every kind: docs/public-notice.md). The problems are
     written as CSV (line, column, kind, value, detail; values masked) to stdout or --out; a
     summary goes to stderr. Exit status: 0 no problem, 1 problems, 2 unreadable notice or OUT
     not an audit.
@@ -299,13 +299,17 @@ def check_notice(notice: Path, audit_out: Path, problems_file: Path | None) -> N
     \b
         auditor check-notice 公示名单.xlsx --against out/sample --out problems.csv
     """
+    from .errors import NoticeError
     from .notice import check_notice as run_check
     from .notice import write_problems
 
     result = run_check(notice, audit_out)
     if problems_file:
-        with problems_file.open("w", encoding="utf-8", newline="") as fh:
-            write_problems(result.problems, fh)
+        try:
+            with problems_file.open("w", encoding="utf-8", newline="") as fh:
+                write_problems(result.problems, fh)
+        except OSError as exc:
+            raise NoticeError(f"cannot write {problems_file}: {exc.strerror}") from None
     else:
         write_problems(result.problems, sys.stdout)
     counts = ", ".join(f"{n} {kind}" for kind, n in result.counts().items())

@@ -370,3 +370,11 @@ def test_one_enterprises_notice_with_masked_names_and_fewer_columns(
         ("4", "姓名", "MISSING_VALUE", ""),
         ("5", "身份证号", "MISSING_VALUE", ""),
     ]
+
+
+def test_an_unwritable_problems_file_is_one_line(outs: dict[str, Path], tmp_path: Path) -> None:
+    rows = _rows()
+    rows[0][3] = "310101199001011234"
+    notice = _write_csv(tmp_path / "n.csv", rows)
+    message = _error(_run(notice, outs["plain"], "--out", str(tmp_path / "no" / "such" / "p.csv")))
+    assert "cannot write" in message
