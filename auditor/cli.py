@@ -344,3 +344,57 @@ def estimate(filled: Path, as_json: bool) -> None:
         f"yuan paid for them: {y.estimate:,.2f} (95% CI {y.low:,.2f} – {y.high:,.2f}; "
         f"SE {y.standard_error:,.2f})"
     )
+
+
+@cli.command("check-notice")
+@click.argument("notice", type=click.Path(path_type=Path))
+@click.option(
+    "--against",
+    "audit_out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The audit's output folder (OUT of `auditor audit`).",
+)
+@click.option(
+    "--out",
+    "problems_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the problems CSV to this file instead of stdout.",
+)
+def check_notice(notice: Path, audit_out: Path, problems_file: Path | None) -> None:
+    """Check a published public notice (公示, CSV or XLSX) against the audit in OUT.
+
+    Flags whole ID numbers, ID masks that differ within the notice, and IDs or names that fit
+    no payable claim of the audit (every kind: docs/public-notice.md). The problems are
+    written as CSV (line, column, kind, value, detail; values masked) to stdout or --out; a
+    summary goes to stderr. Exit status: 0 no problem, 1 problems, 2 unreadable notice or OUT
+    not an audit.
+
+    Example:
+
+    \b
+        auditor check-notice 公示名单.xlsx --against out/sample --out problems.csv
+    """
+    from .errors import NoticeError
+    from .notice import check_notice as run_check
+    from .notice import write_problems
+
+    result = run_check(notice, audit_out)
+    if problems_file:
+        try:
+            with problems_file.open("w", encoding="utf-8", newline="") as fh:
+                write_problems(result.problems, fh)
+        except OSError as exc:
+            raise NoticeError(f"cannot write {problems_file}: {exc.strerror}") from None
+    else:
+        write_problems(result.problems, sys.stdout)
+    counts = ", ".join(f"{n} {kind}" for kind, n in result.counts().items())
+    click.echo(
+        f"{result.rows} notice rows checked against {audit_out} "
+        f"({result.payable_claims} payable claims): "
+        + (f"{len(result.problems)} problems: {counts}" if result.problems else "no problems"),
+        err=True,
+    )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    sys.exit(1 if result.problems else 0)

@@ -114,6 +114,24 @@ def report_context() -> str:
     return "\n".join(parts)
 
 
+def notice_kinds() -> str:
+    """Markdown: the problem kinds `auditor check-notice` reports."""
+    from .notice import KINDS
+
+    lines = ["| kind | meaning |", "|---|---|"]
+    lines += [f"| `{kind}` | {meaning} |" for kind, meaning in KINDS.items()]
+    return "\n".join(lines)
+
+
+def notice_headers() -> str:
+    """Markdown: the header texts `auditor check-notice` recognises, per column."""
+    from .notice import HEADERS
+
+    lines = ["| column | headers recognised (the first is what the audit writes) |", "|---|---|"]
+    lines += [f"| {role} | {', '.join(names)} |" for role, names in HEADERS.items()]
+    return "\n".join(lines)
+
+
 def _show(value: object) -> str:
     if value is None:
         return "—"
@@ -129,6 +147,8 @@ GENERATORS = {
     "policies": policies_table,
     "risk": risk_table,
     "report-context": report_context,
+    "notice-kinds": notice_kinds,
+    "notice-headers": notice_headers,
 }
 
 

@@ -55,3 +55,7 @@ class SampleError(AuditorError):
 
 class EstimateError(AuditorError):
     """`auditor estimate` cannot read the filled sample: missing columns, answers not yes/no."""
+
+
+class NoticeError(AuditorError):
+    """A public notice cannot be read, or OUT is not an audit it can be checked against."""

@@ -1,17 +1,25 @@
-"""Working papers: findings.{csv,parquet,xlsx}, subsidy.csv, risk.csv and manifest.json.
+"""Working papers: findings.{csv,parquet,xlsx}, subsidy.csv, callbacks.csv, risk.csv,
+rejects.csv, public_notice.{csv,xlsx} and manifest.json.
 
-They keep ID numbers whole (they are the auditor's evidence); text cells that a spreadsheet
-would run as a formula (starting = + - @) are prefixed with an apostrophe.
+They keep ID numbers whole (they are the auditor's evidence), except the public notice, which is
+for publication and masks them; text cells that a spreadsheet would run as a formula (starting
+= + - @) are prefixed with an apostrophe.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from .workbook import write_table
 
 FINDINGS_ORDER = (
     "enterprise_id NULLS LAST, project_id NULLS LAST, person_id NULLS LAST, rule_id, finding_id"
@@ -93,9 +101,14 @@ def _safe(column: str, redact: bool) -> str:
         return "CASE WHEN length(phone) > 7 THEN concat(substr(phone, 1, 3), repeat('*', length(phone) - 7), substr(phone, length(phone) - 3)) ELSE phone END AS phone"
     if column not in TEXT_COLUMNS:
         return column
+    return f"{_formula_safe(column)} AS {column}"
+
+
+def _formula_safe(expr: str) -> str:
+    """SQL for a text value a spreadsheet shows as text: = + - @ first gets an apostrophe."""
     return (
-        f"CASE WHEN substr({column}, 1, 1) IN ('=', '+', '-', '@') "
-        f"THEN concat('''', {column}) ELSE {column} END AS {column}"
+        f"CASE WHEN substr({expr}, 1, 1) IN ('=', '+', '-', '@') "
+        f"THEN concat('''', {expr}) ELSE {expr} END"
     )
 
 
@@ -109,11 +122,19 @@ def _path_literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def write_papers(con: duckdb.DuckDBPyConnection, out: Path, redact: bool = False) -> None:
-    """findings.csv/.parquet/.xlsx, subsidy.csv, callbacks.csv, risk.csv and rejects.csv, in a
-    stable order.
+def write_papers(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    redact: bool = False,
+    id_mask: tuple[int, int] = (6, 4),
+    as_of: dt.date | None = None,
+) -> None:
+    """findings.csv/.parquet/.xlsx, subsidy.csv, callbacks.csv, risk.csv, rejects.csv
+    and public_notice.csv/.xlsx, in a stable order.
 
-    With `redact`, person IDs are replaced by `pseudonym()` (sqlfuncs.register_pseudonym).
+    With `redact`, person IDs are replaced by `pseudonym()` (sqlfuncs.register_pseudonym). The
+    public notice is the same either way: it masks ID numbers with `id_mask` (leading, trailing
+    characters kept) and publishes names by design. `as_of` dates the notice workbook.
     """
     findings = _select("findings", FINDINGS_COLUMNS, FINDINGS_ORDER, redact)
     con.execute(f"COPY ({findings}) TO {_path_literal(out / 'findings.csv')} (HEADER)")
@@ -127,6 +148,7 @@ def write_papers(con: duckdb.DuckDBPyConnection, out: Path, redact: bool = False
     rejects = _select("rejects", REJECT_COLUMNS, "file, source_row", redact)
     con.execute(f"COPY ({rejects}) TO {_path_literal(out / 'rejects.csv')} (HEADER)")
     write_findings_xlsx(con, out / "findings.xlsx", findings)
+    write_public_notice(con, out, id_mask, as_of)
 
 
 def write_findings_xlsx(con: duckdb.DuckDBPyConnection, path: Path, findings_sql: str) -> None:
@@ -165,6 +187,77 @@ def _xlsx_cell(value: object) -> object:
     if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
         return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
     return value
+
+
+# The public notice (公示) of the subsidised trainees as district offices publish it: payable
+# claims only, ID numbers masked. `auditor check-notice` (notice.py) recognises these headers.
+NOTICE_HEADERS = ("序号", "企业名称", "姓名", "身份证号", "培训项目", "补贴金额(元)")
+NOTICE_SHEET = "公示名单"
+NOTICE_SQL = """
+SELECT
+    {enterprise} AS enterprise_name,
+    {name} AS name,
+    {person} AS person_id,
+    {project} AS project,
+    s.verified_amount
+FROM subsidy s
+LEFT JOIN (SELECT enterprise_id, min(name) AS name FROM enterprises GROUP BY enterprise_id) e
+    ON e.enterprise_id = s.enterprise_id
+LEFT JOIN (SELECT project_id, min(title) AS title FROM projects GROUP BY project_id) p
+    ON p.project_id = s.project_id
+LEFT JOIN (
+    SELECT enterprise_id, person_id, min(name) AS name
+    FROM trainees
+    GROUP BY enterprise_id, person_id
+) t ON t.enterprise_id = s.enterprise_id AND t.person_id = s.person_id
+WHERE s.payable
+ORDER BY s.enterprise_id, s.project_id, s.person_id
+"""
+
+
+def mask_sql(expr: str, keep_head: int, keep_tail: int) -> str:
+    """SQL twin of privacy.mask: keep the leading and trailing characters, star the rest."""
+    n = f"length({expr})"
+    return (
+        f"CASE WHEN {expr} IS NULL THEN '' WHEN {n} <= {keep_head + keep_tail} "
+        f"THEN repeat('*', {n}) ELSE concat(left({expr}, {keep_head}), "
+        f"repeat('*', {n} - {keep_head + keep_tail}), right({expr}, {keep_tail})) END"
+    )
+
+
+def public_notice_sql(id_mask: tuple[int, int]) -> str:
+    """The notice's rows: enterprise name, trainee name, masked ID, project title, amount."""
+    return NOTICE_SQL.format(
+        enterprise=_formula_safe("coalesce(e.name, s.enterprise_id, '')"),
+        name=_formula_safe("coalesce(t.name, '')"),
+        person=_formula_safe(mask_sql("s.person_id", *id_mask)),
+        project=_formula_safe("coalesce(p.title, s.project_id)"),
+    )
+
+
+def write_public_notice(
+    con: duckdb.DuckDBPyConnection, out: Path, id_mask: tuple[int, int], as_of: dt.date | None
+) -> None:
+    """public_notice.csv (UTF-8 with BOM, so that Excel opens it) and public_notice.xlsx.
+
+    The workbook is dated `as_of` (or 2000-01-01) and otherwise byte-reproducible.
+    """
+    cursor = con.execute(public_notice_sql(id_mask))
+    with (out / "public_notice.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(NOTICE_HEADERS)
+
+        def rows() -> Iterator[tuple[int, str, str, str, str, Decimal]]:
+            number = 0
+            while batch := cursor.fetchmany(10_000):
+                for enterprise, name, person, project, amount in batch:
+                    number += 1
+                    row = (number, enterprise, name, person, project, Decimal(amount))
+                    writer.writerow(row)
+                    yield row
+
+        stamp = dt.datetime.combine(as_of or dt.date(2000, 1, 1), dt.time())
+        write_table(out / "public_notice.xlsx", NOTICE_SHEET, NOTICE_HEADERS, rows(), stamp)
 
 
 def sha256_of(path: Path) -> str:

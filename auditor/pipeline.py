@@ -27,6 +27,7 @@ from .ingest import IngestResult, first_reject, ingest
 from .mapping import Mapping, resolve_mapping
 from .papers import sha256_of, write_manifest, write_papers
 from .policy import Policy, load_policy
+from .privacy import parse_mask
 from .risk import compute_risk, load_formula, risk_file
 from .rules import Rule, rules_for
 from .subsidy import compute_subsidy
@@ -85,6 +86,10 @@ def audit(
     """Audit `export_dir` against `policy`, writing everything to `out`."""
     export_dir, out = Path(export_dir), Path(out)
     options = options or AuditOptions()
+    try:
+        parse_mask(options.id_mask)
+    except ValueError as exc:  # checked before any work: the papers and reports need it
+        raise AuditorError(str(exc)) from None
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     rules = rules_for(policy)
     load_formula()  # NOTE: a malformed checks/risk.toml stops the audit before any work
@@ -172,7 +177,13 @@ def _run(
         with run.phase("papers", progress):
             if options.redact_key:
                 sqlfuncs.register_pseudonym(con, options.redact_key)
-            write_papers(con, work, redact=options.redact_key is not None)
+            write_papers(
+                con,
+                work,
+                redact=options.redact_key is not None,
+                id_mask=parse_mask(options.id_mask),
+                as_of=as_of,
+            )
         _count(con, run)
         if options.reports:
             with run.phase("reports", progress):
@@ -304,6 +315,7 @@ def _manifest(
             "great_expectations": gxcompat.gx.__version__,
         },
         "engine": {"memory_limit": options.memory_limit, "as_of": str(run.as_of)},
+        "id_mask": options.id_mask,  # how reports and public_notice mask ID numbers
         "policy": {
             "id": policy.id,
             "title": policy.title,

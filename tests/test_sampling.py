@@ -28,6 +28,7 @@ from auditor.estimate import Answer, deville_variance, estimate
 from auditor.papers import write_papers
 from auditor.pipeline import AuditOptions, audit
 from auditor.risk import compute_risk
+from auditor.rules import load_rules
 from auditor.sampling import (
     FLAGGED,
     RANDOM,
@@ -199,10 +200,10 @@ def audit_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     audit(ROOT / "sample_exports", "shanghai-2022", out,
           AuditOptions(as_of=dt.date(2023, 6, 30), reports=False))  # fmt: skip
     con = duckdb.connect(str(out / "audit.duckdb"))
+    # NOTE: the sample's own signals are replaced by planted ones, so the counts below are known.
     con.execute(
-        "INSERT INTO rule_catalogue VALUES "
-        "('SHARED_DEVICE', 'review', '共用设备', 'authenticity', ['您是否和别人共用设备学习？']), "
-        "('EXAM_TOO_FAST', 'review', '考试过快', 'authenticity', ['考试大概用了多长时间？'])"
+        "DELETE FROM findings WHERE rule_id IN "
+        "(SELECT rule_id FROM rule_catalogue WHERE category = 'authenticity')"
     )
     claims = con.execute(
         "SELECT enterprise_id, project_id, person_id FROM subsidy "
@@ -218,6 +219,9 @@ def audit_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_papers(con, out)
     con.close()
     return out
+
+
+SHARED_DEVICE_QUESTION = next(r for r in load_rules() if r.id == "SHARED_DEVICE").questions[0]
 
 
 def run(*args: str):
@@ -259,12 +263,14 @@ def test_sample_rows_carry_identity_flags_questions_and_probabilities(audit_out:
     for r in rows:
         key = (r["project_id"], r["person_id"])
         assert r["person_id_masked"] == r["person_id"][:6] + "********" + r["person_id"][-4:]
-        assert r["name"] and len(r["phone"]) == 11 and r["first_day"] <= r["last_day"]
+        # 周国庆 and 冯雪 left their phones empty on the roster (the SHARED_PHONE look-alike)
+        assert r["name"] and len(r["phone"]) == (0 if r["name"] in ("周国庆", "冯雪") else 11)
+        assert r["first_day"] <= r["last_day"]
         assert r["questions"].startswith("1. 请问您本人是否参加过")
         assert r["reached"] == r["trained_genuinely"] == r["note"] == ""
         if r["stratum"] == FLAGGED:
             assert r["signals"] == flagged[key]
-            assert ("【SHARED_DEVICE】您是否和别人共用设备学习？" in r["questions"]) == (
+            assert (f"【SHARED_DEVICE】{SHARED_DEVICE_QUESTION}" in r["questions"]) == (
                 "SHARED_DEVICE" in r["signals"]
             )
             assert r["inclusion_probability"] == "1"  # 8 flagged claims, 8 drawn
