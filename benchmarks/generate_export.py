@@ -3,25 +3,42 @@
 The benchmark needs a large city's year of data (10 M study sessions) in seconds, with the shapes
 of a real Shanghai 2022 export, so that the audit's timings mean something. Every row comes from
 `range()` and `hash(..., seed)` in SQL and is written with `COPY ... TO`: the output depends only
-on N and the seed.
+on N, the seed and the number of planted enterprises.
 
 Shapes: 50 trainees per enterprise, 3 projects per enterprise approved across 2022 (35 days
 apart), 1.5 claims per trainee (every other trainee takes a second project after the first),
-20 study sessions of 40-90 minutes per claim (21 h 40 min in all) over 5-10 study days inside
-the 3-month window, a sign-in on each study day, 1-3 Q&A posts, one exam after the last session,
-the import 1-5 calendar days after training ends. Resident IDs carry a valid GB 11643 check digit
-and a real birth date, credit codes a valid GB 32100 check character.
+20 study sessions of 40-90 minutes and 0-59 s per claim (at least 21 h 40 min in all) over 5-10
+study days inside the 3-month window, each claim's study day beginning between 08:00 and 11:00,
+a sign-in on each study day, 1-3 Q&A posts, one exam after the last session, the import 1-5
+calendar days after training ends. Resident IDs carry a valid GB 11643 check digit and a real
+birth date (1975-2002), credit codes a valid GB 32100 check character.
 
 A few percent of claims carry one violation, chosen by a hash of the claim (v, per mille): short
 study (0-4), a study day without sign-in (5-9), no Q&A (10-14), no exam (15-19), the exam after
 the window closed (20-24, a person's last claim only), a late import (25-29), an amount other
 than 600 (30-34). Per person: not on the roster (0.5 %), employment `other` (0.3 %), a wrong ID
 check digit (0.5 %), a first project's training moved into the second's (SEQUENCE_OVERLAP, 2 % of
-two-claim people). Per enterprise: a wrong credit-code check character (2 %), the same course
-filed twice (3 %, so its trainees in both projects hit DUPLICATE_COURSE).
+two-claim people; studied in the afternoon, so never at the same time). Per enterprise: a wrong
+credit-code check character (2 %), the same course filed twice (3 %, so its trainees in both
+projects hit DUPLICATE_COURSE).
+
+Clean data stays clear of the 13 authenticity signals (SIGNALS): devices and phones are
+bijections of the person, no two sessions of a person overlap, none runs at night or past 600
+minutes a day, durations and starts carry random seconds, questions name the claim's chapter.
+3 % of clean enterprises carry innocent look-alikes, each under its signal's threshold: a
+training-room PC two colleagues use weeks apart, a live class all join at 19:00 on their first
+day (leaving at different times), a previous job that ended the day before this one began; and
+everyone may post "谢谢老师！" (4 characters).
+
+--fraud plants K enterprises (default 1 %, at least 5; chosen by a hash of the seed), style by
+rank: farm, idler, fake, backfill (PATTERNS). 60 % of a planted enterprise's claims (people, for
+fake) carry the style; the records stay complete (enough hours, a sign-in every study day, Q&A,
+an exam, the import on time) and free of every compliance violation, except that a backfill
+session after the exam is also EXAM_BEFORE_STUDY_END. `_truth/fraud.csv` lists them.
 
     python benchmarks/generate_export.py 10000000 benchmarks/data/10m [--format parquet|csv]
     python benchmarks/generate_export.py 100000 /tmp/e --verify   # check it against the contract
+    python benchmarks/generate_export.py 1000000 /tmp/f --fraud --verify   # and the signals
 """
 
 from __future__ import annotations
@@ -52,7 +69,18 @@ TABLE_ORDER = (
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 # --fraud: fraud styles (by an enterprise's rank among the planted), the patterns each plants,
-# exactly as the authenticity signals define them.
+# exactly as the authenticity signals define them. In a planted claim (person, for fake):
+# - farm (one operator drives the accounts): all start on approval + 1 and study 5 days, four
+#   65:00 sessions a day at 08:00, 09:40, 11:20, 13:00 (+0-19 s), on one device per project;
+#   one question text per enterprise; one answer sheet per project (72 points, below every
+#   honest colleague's 80-100), submitted 2-4 minutes after the exam starts.
+# - idler (挂机): 5 study days, each day's first session at 00:30 (night), the second one
+#   running 9.5 hours longer (over 600 minutes in a day, overlapping the day's later sessions).
+# - fake (fake trainees): women born 1962-1970 (past 50) or children born 2007-2008 (under 16);
+#   groups of five people share one phone; a third of them are also on the next planted
+#   enterprise's roster, open-ended from 2020 (overlapping employment).
+# - backfill (补录): the last session moved to the day after the import (after the exam), with
+#   a sign-in that day; the exam clicked through in 3-4 minutes.
 STYLES = ("farm", "idler", "fake", "backfill")
 PATTERNS = {
     "farm": (
