@@ -756,8 +756,28 @@ _TYPED = {
 }  # fmt: skip
 
 
-def signals(out: Path, fmt: str) -> dict[str, set[str]]:
-    """Enterprises of the export in `out` where each authenticity signal fires (SIGNAL_SQL)."""
+# The innocent look-alikes, counted, so that --verify shows they are there (and, by the signals
+# passing, under every threshold).
+LOOKALIKE_SQL = {
+    "devices of exactly 2 trainees (shared training-room PC)": """
+        SELECT count(*) FROM (SELECT device_id FROM s GROUP BY device_id
+                              HAVING count(DISTINCT person_id) = 2)""",
+    "project days where >= 3 join a live class at 19:00": """
+        SELECT count(*) FROM (SELECT project_id FROM s
+                              WHERE strftime(started_at, '%H:%M') IN ('19:00', '19:01')
+                              GROUP BY project_id, CAST(started_at AS DATE)
+                              HAVING count(DISTINCT person_id) >= 3)""",
+    "people on two rosters one after the other (job change)": """
+        SELECT count(DISTINCT a.person_id) FROM t a JOIN t b USING (person_id)
+        WHERE a.enterprise_id <> b.enterprise_id AND a.employed_to < b.employed_from""",
+    "projects where >= 3 post 谢谢老师": r"""
+        SELECT count(*) FROM (SELECT project_id FROM q
+                              WHERE regexp_replace(text, '[\s\p{P}]', '', 'g') = '谢谢老师'
+                              GROUP BY project_id HAVING count(DISTINCT person_id) >= 3)""",
+}
+
+
+def _load(out: Path, fmt: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     reader = "read_parquet" if fmt == "parquet" else "read_csv"
@@ -765,9 +785,21 @@ def signals(out: Path, fmt: str) -> dict[str, set[str]]:
     for view, (table, columns) in _TYPED.items():
         src = f"{reader}('{out / f'{table}.{fmt}'}'{extra})"
         con.execute(f"CREATE TEMP TABLE {view} AS SELECT {columns} FROM {src}")
-    found = {name: {r[0] for r in con.execute(sql).fetchall()} for name, sql in SIGNAL_SQL.items()}
-    con.close()
-    return found
+    return con
+
+
+def signals(out: Path, fmt: str) -> dict[str, set[str]]:
+    """Enterprises of the export in `out` where each authenticity signal fires (SIGNAL_SQL)."""
+    with _load(out, fmt) as con:
+        return {
+            name: {r[0] for r in con.execute(sql).fetchall()} for name, sql in SIGNAL_SQL.items()
+        }
+
+
+def lookalikes(out: Path, fmt: str) -> dict[str, int]:
+    """How many of each innocent look-alike the export in `out` holds (LOOKALIKE_SQL)."""
+    with _load(out, fmt) as con:
+        return {name: con.execute(sql).fetchall()[0][0] for name, sql in LOOKALIKE_SQL.items()}
 
 
 def verify_fraud(out: Path, fmt: str) -> list[str]:
@@ -797,6 +829,8 @@ def verify_fraud(out: Path, fmt: str) -> list[str]:
             problems.append(f"{name}: not found in planted {', '.join(sorted(missing))}")
         if clean:
             problems.append(f"{name}: fires in {len(clean)} clean enterprises, e.g. {min(clean)}")
+    for name, count in lookalikes(out, fmt).items():
+        print(f"look-alike: {count:>6,} {name}")
     return problems
 
 

@@ -31,6 +31,7 @@ from generate_export import (  # noqa: E402
     TABLE_ORDER,
     default_fraud_enterprises,
     generate,
+    lookalikes,
     signals,
     verify,
     verify_fraud,
@@ -65,6 +66,15 @@ def test_the_same_seed_writes_the_same_bytes(export: Path, tmp_path: Path) -> No
 def test_verify_passes_contract_and_signals(export: Path) -> None:
     assert verify(export, "parquet") == []
     assert verify_fraud(export, "parquet") == []
+
+
+def test_lookalikes_are_there_and_fire_no_signal(export: Path) -> None:
+    """Innocent look-alikes in 3 % of clean enterprises: present, yet under every threshold."""
+    assert all(count > 0 for count in lookalikes(export, "parquet").values())
+    with (export / "_truth" / "lookalikes.csv").open(encoding="utf-8", newline="") as fh:
+        look = {row["enterprise_id"] for row in csv.DictReader(fh)}
+    assert look and not look & {row["enterprise_id"] for row in _truth(export)}
+    assert not look & set().union(*signals(export, "parquet").values())
 
 
 def test_truth_lists_the_planted_enterprises_and_their_patterns(export: Path) -> None:
