@@ -387,13 +387,22 @@ def _queries(sessions: int, seed: int) -> dict[str, str]:
     # Slots are 100 minutes apart and a session starts 0-539 s into its slot: no overlap.
     pair = f"40 + CAST(hash(c, j // 2, {s}, 'len') % 51 AS INTEGER)"
     secs = f"CAST(hash(c, j, {s}, 'sec') % 60 AS INTEGER)"
+    # Look-alikes: a claim in seven watches fixed-length 65:00 videos, each day at another time
+    # (61 s steps: never 5 within a minute); a 5-day claim studies 9 h on its second day.
+    fixed = "(look AND c % 7 = 3 AND NOT overlap_p AND v >= 5)"
     duration = (
-        f"CASE WHEN farm THEN 3900 "
+        f"CASE WHEN farm OR {fixed} THEN 3900 "
         f"WHEN v < 5 THEN 60 * (40 + CAST(hash(c, j, {s}, 'short') % 11 AS INTEGER)) + {secs} "
         f"WHEN j % 2 = 0 THEN 60 * ({pair}) + {secs} ELSE 60 * (130 - ({pair})) + {secs} END "
-        f"+ CASE WHEN idle AND j = 1 THEN 34200 ELSE 0 END"
+        f"+ CASE WHEN idle AND j = 1 THEN 34200 "
+        f"WHEN look AND study_days = 5 AND NOT overlap_p AND v >= 5 AND j = 7 THEN 16800 "
+        f"ELSE 0 END"
     )
-    jitter = f"CAST(hash(c, j, {s}, 'at') % CASE WHEN farm THEN 20 ELSE 540 END AS INTEGER)"
+    jitter = (
+        f"CAST(CASE WHEN farm THEN hash(c, j, {s}, 'at') % 20 "
+        f"WHEN {fixed} THEN 61 * ((4 * {day_of} + hash(c, {s}, 'video')) % 9) "
+        f"ELSE hash(c, j, {s}, 'at') % 540 END AS INTEGER)"
+    )
     start = (
         f"CASE WHEN back AND j = {SESSIONS_PER_CLAIM - 1} "
         f"THEN CAST(import_day AS TIMESTAMP) + INTERVAL 34 HOUR + to_seconds({jitter}) "
@@ -555,7 +564,8 @@ def _truth_queries() -> dict[str, str]:
             GROUP BY en.enterprise_id, en.style ORDER BY en.enterprise_id""",
         "lookalikes": """
             SELECT enterprise_id,
-                   'shared_training_pc;live_class_19h;job_change;thanks_posts' AS lookalikes
+                   'shared_training_pc;live_class_19h;job_change;nine_hour_day;fixed_length_videos;'
+                   || 'thanks_posts' AS lookalikes
             FROM ent WHERE look ORDER BY enterprise_id""",
     }
 
@@ -770,6 +780,16 @@ LOOKALIKE_SQL = {
     "people on two rosters one after the other (job change)": """
         SELECT count(DISTINCT a.person_id) FROM t a JOIN t b USING (person_id)
         WHERE a.enterprise_id <> b.enterprise_id AND a.employed_to < b.employed_from""",
+    "claims with >= 5 sessions of one exact length (fixed-length videos)": """
+        SELECT count(*) FROM (SELECT project_id, person_id FROM s JOIN pr USING (project_id)
+                              WHERE enterprise_id NOT IN (SELECT enterprise_id FROM planted)
+                              GROUP BY project_id, person_id, epoch(ended_at) - epoch(started_at)
+                              HAVING count(*) >= 5)""",
+    "days of 9-10 h study of one trainee (nine-hour day)": """
+        SELECT count(*) FROM (SELECT person_id FROM s JOIN pr USING (project_id)
+                              WHERE enterprise_id NOT IN (SELECT enterprise_id FROM planted)
+                              GROUP BY person_id, CAST(started_at AS DATE)
+                              HAVING sum(epoch(ended_at) - epoch(started_at)) >= 32400)""",
     "projects where >= 3 post 谢谢老师": r"""
         SELECT count(*) FROM (SELECT project_id FROM q
                               WHERE regexp_replace(text, '[\s\p{P}]', '', 'g') = '谢谢老师'
@@ -785,6 +805,12 @@ def _load(out: Path, fmt: str) -> duckdb.DuckDBPyConnection:
     for view, (table, columns) in _TYPED.items():
         src = f"{reader}('{out / f'{table}.{fmt}'}'{extra})"
         con.execute(f"CREATE TEMP TABLE {view} AS SELECT {columns} FROM {src}")
+    truth = out / TRUTH_DIR / "fraud.csv"
+    con.execute(
+        f"CREATE TEMP TABLE planted AS SELECT enterprise_id FROM read_csv('{truth}', all_varchar = true)"
+        if truth.is_file()
+        else "CREATE TEMP TABLE planted (enterprise_id VARCHAR)"
+    )
     return con
 
 
