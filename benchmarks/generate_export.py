@@ -584,6 +584,8 @@ def generate(
     k = min(int(fraud or 0), sizes(sessions)["enterprises"])
     if k < 0:
         raise ValueError(f"fraud enterprises {fraud}: 0 or more")
+    if k and sizes(sessions)["trainees"] > 600_000:  # planted IDs are unique up to there
+        raise ValueError("--fraud supports up to 18 M sessions (600,000 trainees)")
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
