@@ -8,7 +8,7 @@ on N, the seed and the number of planted enterprises.
 Shapes: 50 trainees per enterprise, 3 projects per enterprise approved across 2022 (35 days
 apart), 1.5 claims per trainee (every other trainee takes a second project after the first),
 20 study sessions of 40-90 minutes and 0-59 s per claim (at least 21 h 40 min in all) over 5-10
-study days inside the 3-month window, each claim's study day beginning between 08:00 and 11:00,
+study days inside the 3-month window, each study day beginning at its own time, 08:00-11:00,
 a sign-in on each study day, 1-3 Q&A posts, one exam after the last session, the import 1-5
 calendar days after training ends. Resident IDs carry a valid GB 11643 check digit and a real
 birth date (1975-2002), credit codes a valid GB 32100 check character.
@@ -27,8 +27,9 @@ bijections of the person, no two sessions of a person overlap, none runs at nigh
 minutes a day, durations and starts carry random seconds, questions name the claim's chapter.
 3 % of clean enterprises carry innocent look-alikes, each under its signal's threshold: a
 training-room PC two colleagues use weeks apart, a live class all join at 19:00 on their first
-day (leaving at different times), a previous job that ended the day before this one began; and
-everyone may post "谢谢老师！" (4 characters).
+day (leaving at different times), videos of one fixed length watched at another time each day,
+a nine-hour study day, a previous job that ended the day before this one began; and everyone may
+post "谢谢老师！" (4 characters).
 
 --fraud plants K enterprises (default 1 %, at least 5; chosen by a hash of the seed), style by
 rank: farm, idler, fake, backfill (PATTERNS). 60 % of a planted enterprise's claims (people, for
@@ -309,9 +310,9 @@ def _build(con: duckdb.DuckDBPyConnection, sessions: int, seed: int, fraud: int 
     # Two-claim people take projects (k0, k0 + 1), one-claim people one of the three.
     # Planted claims (fr): farm claims all start on approval + 1 and study 5 days at 08:00 sharp;
     # idler claims study 5 days from 00:30; backfill claims move their last session after the
-    # import. `tod` is the claim's own start of the study day (seconds after 08:00): 0-3 h, so
-    # that two colleagues rarely start together (LOCKSTEP); a SEQUENCE_OVERLAP claim studies
-    # 14:40-21:20 while its person's other claim keeps 08:00-14:40 (no CONCURRENT_SESSIONS).
+    # import. `tod0` fixes the start of a claim's study days (seconds after 08:00) where it must
+    # be: a SEQUENCE_OVERLAP claim studies 14:40-21:20 while its person's other claim keeps
+    # 08:00-14:40 (no CONCURRENT_SESSIONS); otherwise each study day starts at its own time.
     con.execute(f"""
         CREATE TABLE claim AS
         WITH pk AS (
@@ -353,8 +354,7 @@ def _build(con: duckdb.DuckDBPyConnection, sessions: int, seed: int, fraud: int 
                    approved_on + CASE WHEN overlap THEN {PROJECT_GAP_DAYS - 1}
                                       WHEN farm THEN 1 ELSE offset0 END AS first_day,
                    CASE WHEN farm OR idle OR (overlap_p AND NOT overlap) THEN 0
-                        WHEN overlap THEN 24000
-                        ELSE CAST(hash(c, {s}, 'tod') % 10801 AS INTEGER) END AS tod
+                        WHEN overlap THEN 24000 END AS tod0
             FROM flagged
         ),
         examined AS (
@@ -379,7 +379,7 @@ def _queries(sessions: int, seed: int) -> dict[str, str]:
     pid = "'SH2022-' || lpad(CAST(proj AS VARCHAR), 7, '0')"
     # Study day i of a claim sits i + i // 3 days after its first day (a rest day every 3);
     # session j falls on study day (j * days) // 20, in slot j - (first session of that day).
-    day_of = f"(j * study_days) // {SESSIONS_PER_CLAIM}"
+    day_of = f"((j * study_days) // {SESSIONS_PER_CLAIM})"
     slot = f"(j - ({day_of} * {SESSIONS_PER_CLAIM} + study_days - 1) // study_days)"
     day = f"CAST(first_day + {day_of} + ({day_of}) // 3 AS TIMESTAMP)"
     # Pairs of sessions last d and 130 - d minutes (d in 40..90) plus 0-59 s each: at least
@@ -387,20 +387,30 @@ def _queries(sessions: int, seed: int) -> dict[str, str]:
     # Slots are 100 minutes apart and a session starts 0-539 s into its slot: no overlap.
     pair = f"40 + CAST(hash(c, j // 2, {s}, 'len') % 51 AS INTEGER)"
     secs = f"CAST(hash(c, j, {s}, 'sec') % 60 AS INTEGER)"
-    # Look-alikes: a claim in seven watches fixed-length 65:00 videos, each day at another time
-    # (61 s steps: never 5 within a minute); a 5-day claim studies 9 h on its second day.
+    # Look-alikes: a claim in seven watches videos of one fixed length (55-90 whole minutes, its
+    # own, so that two such colleagues rarely end together), each day at another time (08:00 +
+    # 0-80 minutes in 10-minute steps, the same step at most every 9th day: with the 0-539 s
+    # jitter never 5 starts within a minute); a 5-day claim studies 9 h on its second day.
     fixed = "(look AND c % 7 = 3 AND NOT overlap_p AND v >= 5)"
+    # Each study day of a claim starts at its own time, 08:00-11:00, so that colleagues rarely
+    # start and end together on several days (LOCKSTEP) and nobody keeps a clock (REGULARITY).
+    tod = (
+        f"coalesce(tod0, CAST(CASE WHEN {fixed} "
+        f"THEN 600 * ((4 * {day_of} + hash(c, {s}, 'step')) % 9) "
+        f"ELSE hash(c, {day_of}, {s}, 'tod') % 10801 END AS INTEGER))"
+    )
     duration = (
-        f"CASE WHEN farm OR {fixed} THEN 3900 "
+        f"CASE WHEN farm THEN 3900 "
+        f"WHEN {fixed} THEN 60 * (55 + CAST(hash(c, {s}, 'video') % 36 AS INTEGER)) "
         f"WHEN v < 5 THEN 60 * (40 + CAST(hash(c, j, {s}, 'short') % 11 AS INTEGER)) + {secs} "
         f"WHEN j % 2 = 0 THEN 60 * ({pair}) + {secs} ELSE 60 * (130 - ({pair})) + {secs} END "
         f"+ CASE WHEN idle AND j = 1 THEN 34200 "
-        f"WHEN look AND study_days = 5 AND NOT overlap_p AND v >= 5 AND j = 7 THEN 16800 "
+        f"WHEN look AND study_days = 5 AND NOT overlap_p AND v >= 5 AND j = 7 AND NOT {fixed} "
+        f"THEN 16800 "
         f"ELSE 0 END"
     )
     jitter = (
         f"CAST(CASE WHEN farm THEN hash(c, j, {s}, 'at') % 20 "
-        f"WHEN {fixed} THEN 61 * ((4 * {day_of} + hash(c, {s}, 'video')) % 9) "
         f"ELSE hash(c, j, {s}, 'at') % 540 END AS INTEGER)"
     )
     start = (
@@ -408,7 +418,7 @@ def _queries(sessions: int, seed: int) -> dict[str, str]:
         f"THEN CAST(import_day AS TIMESTAMP) + INTERVAL 34 HOUR + to_seconds({jitter}) "
         f"WHEN look AND j = 0 AND NOT overlap_p "
         f"THEN {day} + INTERVAL 19 HOUR + to_seconds(CAST(hash(c, {s}, 'live') % 90 AS INTEGER)) "
-        f"ELSE {day} + INTERVAL 8 HOUR + to_seconds(tod + 6000 * {slot} + {jitter}) "
+        f"ELSE {day} + INTERVAL 8 HOUR + to_seconds({tod} + 6000 * {slot} + {jitter}) "
         f"- CASE WHEN idle AND {slot} = 0 THEN INTERVAL 450 MINUTE ELSE INTERVAL 0 MINUTE END END"
     )
     # A farm's planted claims share one device per project; in a look-alike enterprise every
