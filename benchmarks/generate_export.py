@@ -772,9 +772,9 @@ _TYPED = {
           "submitted_at::TIMESTAMP AS submitted_at, score::DOUBLE AS score, answers_digest"),
     "q": ("qa", "project_id, person_id, role, text"),
     "c": ("claims", "project_id, person_id, imported_at::TIMESTAMP AS imported_at"),
-    "t": ("trainees", "enterprise_id, person_id, phone::VARCHAR AS phone, "
+    "t": ("trainees", "enterprise_id, person_id, phone::VARCHAR AS phone, employment, "
           "employed_from::DATE AS employed_from, employed_to::DATE AS employed_to"),
-    "pr": ("projects", "project_id, enterprise_id"),
+    "pr": ("projects", "project_id, enterprise_id, approved_on::DATE AS approved_on"),
 }  # fmt: skip
 
 
@@ -819,9 +819,10 @@ def _load(out: Path, fmt: str) -> duckdb.DuckDBPyConnection:
         con.execute(f"CREATE TEMP TABLE {view} AS SELECT {columns} FROM {src}")
     truth = out / TRUTH_DIR / "fraud.csv"
     con.execute(
-        f"CREATE TEMP TABLE planted AS SELECT enterprise_id FROM read_csv('{truth}', all_varchar = true)"
+        f"CREATE TEMP TABLE planted AS SELECT enterprise_id, style "
+        f"FROM read_csv('{truth}', all_varchar = true)"
         if truth.is_file()
-        else "CREATE TEMP TABLE planted (enterprise_id VARCHAR)"
+        else "CREATE TEMP TABLE planted (enterprise_id VARCHAR, style VARCHAR)"
     )
     return con
 
@@ -838,6 +839,67 @@ def lookalikes(out: Path, fmt: str) -> dict[str, int]:
     """How many of each innocent look-alike the export in `out` holds (LOOKALIKE_SQL)."""
     with _load(out, fmt) as con:
         return {name: con.execute(sql).fetchall()[0][0] for name, sql in LOOKALIKE_SQL.items()}
+
+
+# Planted claims that a compliance rule of shanghai-2022 would stop, checked plainly: under
+# 1,080 credited minutes (the union of the sessions), a study day without a sign-in, no Q&A,
+# no exam or (but for backfill) the last exam before the study ended, not on the enterprise's
+# roster (labor_contract or dispatch), activity outside approval .. approval + 3 months, the
+# import more than 14 calendar days (surely within 10 working days) after the training ended.
+INCOMPLETE_SQL = """
+    WITH cl AS (SELECT c.project_id, c.person_id, c.imported_at, pr.enterprise_id, pr.approved_on
+                FROM c JOIN pr USING (project_id)
+                WHERE enterprise_id IN (SELECT enterprise_id FROM planted)),
+    u AS (SELECT project_id, person_id,
+                 sum(epoch(ended_at) - epoch(greatest(started_at, coalesce(prev, started_at))))
+                     FILTER (WHERE ended_at > coalesce(prev, started_at)) / 60 AS minutes,
+                 max(ended_at) AS last_study
+          FROM (SELECT *, max(ended_at) OVER (PARTITION BY project_id, person_id
+                    ORDER BY started_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+                FROM s)
+          GROUP BY ALL),
+    unsigned AS (SELECT DISTINCT project_id, person_id FROM s
+                 WHERE (project_id, person_id, CAST(started_at AS DATE)) NOT IN
+                       (SELECT (project_id, person_id, CAST(signed_in_at AS DATE)) FROM g)),
+    act AS (SELECT project_id, person_id, min(a) AS first_at, max(b) AS last_at
+            FROM (SELECT project_id, person_id, started_at AS a, ended_at AS b FROM s
+                  UNION ALL SELECT project_id, person_id, signed_in_at, signed_in_at FROM g
+                  UNION ALL SELECT project_id, person_id, started_at, submitted_at FROM x)
+            GROUP BY ALL),
+    ex AS (SELECT project_id, person_id, max(submitted_at) AS last_exam FROM x GROUP BY ALL),
+    qa AS (SELECT DISTINCT project_id, person_id FROM q),
+    ro AS (SELECT DISTINCT enterprise_id, person_id FROM t
+           WHERE employment IN ('labor_contract', 'dispatch'))
+    SELECT cl.enterprise_id, cl.person_id,
+           concat_ws(' ', CASE WHEN coalesce(u.minutes, 0) < 1080 THEN 'hours' END,
+                     CASE WHEN un.person_id IS NOT NULL THEN 'signin' END,
+                     CASE WHEN qa.person_id IS NULL THEN 'qa' END,
+                     CASE WHEN ex.last_exam IS NULL THEN 'exam' END,
+                     CASE WHEN ex.last_exam < u.last_study
+                           AND cl.enterprise_id NOT IN (SELECT enterprise_id FROM planted
+                                                        WHERE style = 'backfill')
+                          THEN 'exam_before_study_end' END,
+                     CASE WHEN ro.person_id IS NULL THEN 'roster' END,
+                     CASE WHEN CAST(act.first_at AS DATE) < cl.approved_on
+                            OR CAST(act.last_at AS DATE)
+                               > CAST(cl.approved_on + INTERVAL 3 MONTH AS DATE)
+                          THEN 'window' END,
+                     CASE WHEN CAST(cl.imported_at AS DATE) > CAST(act.last_at AS DATE) + 14
+                          THEN 'import' END) AS problems
+    FROM cl
+    LEFT JOIN u USING (project_id, person_id)
+    LEFT JOIN unsigned un USING (project_id, person_id)
+    LEFT JOIN qa USING (project_id, person_id)
+    LEFT JOIN ex USING (project_id, person_id)
+    LEFT JOIN act USING (project_id, person_id)
+    LEFT JOIN ro ON ro.enterprise_id = cl.enterprise_id AND ro.person_id = cl.person_id
+"""
+
+
+def incomplete(out: Path, fmt: str) -> list[tuple[str, str, str]]:
+    """Planted claims a compliance rule would stop (INCOMPLETE_SQL): enterprise, person, why."""
+    with _load(out, fmt) as con:
+        return con.execute(f"SELECT * FROM ({INCOMPLETE_SQL}) WHERE problems <> ''").fetchall()
 
 
 def verify_fraud(out: Path, fmt: str) -> list[str]:
@@ -869,6 +931,9 @@ def verify_fraud(out: Path, fmt: str) -> list[str]:
             problems.append(f"{name}: fires in {len(clean)} clean enterprises, e.g. {min(clean)}")
     for name, count in lookalikes(out, fmt).items():
         print(f"look-alike: {count:>6,} {name}")
+    if stopped := incomplete(out, fmt):
+        e, person, why = stopped[0]
+        problems.append(f"{len(stopped)} planted claims incomplete, e.g. {e} {person}: {why}")
     return problems
 
 

@@ -25,12 +25,15 @@ from auditor.rules import load_rules
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 from generate_export import (  # noqa: E402
+    INCOMPLETE_SQL,
     PATTERNS,
     SIGNALS,
     STYLES,
     TABLE_ORDER,
+    _load,
     default_fraud_enterprises,
     generate,
+    incomplete,
     lookalikes,
     signals,
     verify,
@@ -170,3 +173,16 @@ def test_command_line(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "planted patterns present, clean enterprises clean" in result.stdout
     assert len(_truth(tmp_path / "e")) == 8
+
+
+def test_the_completeness_check_sees_the_clean_enterprises_violations(export: Path) -> None:
+    """--verify finds no planted claim incomplete; asked about every enterprise, it finds the
+    compliance violations the generator puts in clean ones, each kind."""
+    assert incomplete(export, "parquet") == []
+    with _load(export, "parquet") as con:
+        con.execute("DELETE FROM planted")
+        con.execute("INSERT INTO planted SELECT DISTINCT enterprise_id, 'clean' FROM pr")
+        kinds = con.execute(
+            f"SELECT DISTINCT unnest(string_split(problems, ' ')) FROM ({INCOMPLETE_SQL})"
+        ).fetchall()
+    assert {k[0] for k in kinds} >= {"hours", "signin", "qa", "exam", "roster", "window", "import"}
