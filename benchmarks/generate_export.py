@@ -809,7 +809,7 @@ LOOKALIKE_SQL = {
 }
 
 
-def _load(out: Path, fmt: str) -> duckdb.DuckDBPyConnection:
+def load_export(out: Path, fmt: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     reader = "read_parquet" if fmt == "parquet" else "read_csv"
@@ -829,7 +829,7 @@ def _load(out: Path, fmt: str) -> duckdb.DuckDBPyConnection:
 
 def signals(out: Path, fmt: str) -> dict[str, set[str]]:
     """Enterprises of the export in `out` where each authenticity signal fires (SIGNAL_SQL)."""
-    with _load(out, fmt) as con:
+    with load_export(out, fmt) as con:
         return {
             name: {r[0] for r in con.execute(sql).fetchall()} for name, sql in SIGNAL_SQL.items()
         }
@@ -837,7 +837,7 @@ def signals(out: Path, fmt: str) -> dict[str, set[str]]:
 
 def lookalikes(out: Path, fmt: str) -> dict[str, int]:
     """How many of each innocent look-alike the export in `out` holds (LOOKALIKE_SQL)."""
-    with _load(out, fmt) as con:
+    with load_export(out, fmt) as con:
         return {name: con.execute(sql).fetchall()[0][0] for name, sql in LOOKALIKE_SQL.items()}
 
 
@@ -898,7 +898,7 @@ INCOMPLETE_SQL = """
 
 def incomplete(out: Path, fmt: str) -> list[tuple[str, str, str]]:
     """Planted claims a compliance rule would stop (INCOMPLETE_SQL): enterprise, person, why."""
-    with _load(out, fmt) as con:
+    with load_export(out, fmt) as con:
         return con.execute(f"SELECT * FROM ({INCOMPLETE_SQL}) WHERE problems <> ''").fetchall()
 
 

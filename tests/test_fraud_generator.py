@@ -30,10 +30,10 @@ from generate_export import (  # noqa: E402
     SIGNALS,
     STYLES,
     TABLE_ORDER,
-    _load,
     default_fraud_enterprises,
     generate,
     incomplete,
+    load_export,
     lookalikes,
     signals,
     verify,
@@ -179,7 +179,7 @@ def test_the_completeness_check_sees_the_clean_enterprises_violations(export: Pa
     """--verify finds no planted claim incomplete; asked about every enterprise, it finds the
     compliance violations the generator puts in clean ones, each kind."""
     assert incomplete(export, "parquet") == []
-    with _load(export, "parquet") as con:
+    with load_export(export, "parquet") as con:
         con.execute("DELETE FROM planted")
         con.execute("INSERT INTO planted SELECT DISTINCT enterprise_id, 'clean' FROM pr")
         kinds = con.execute(
