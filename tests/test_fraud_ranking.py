@@ -1,9 +1,7 @@
 """The issue's acceptance test for the authenticity signals: in a generated export with fraud
 planted among many clean enterprises, the planted enterprises are the top of OUT/risk.csv.
 
-FOR THE LEAD: this cannot pass on feat/fraud, where neither the signals nor risk.csv exist; it
-skips when the audit wrote no risk.csv. After merging the signals, delete the skip (marked
-below) so that a missing risk.csv fails.
+The precision it prints is the figure quoted in the README.
 """
 
 from __future__ import annotations
@@ -12,8 +10,6 @@ import csv
 import datetime as dt
 import sys
 from pathlib import Path
-
-import pytest
 
 from auditor.pipeline import AuditOptions, audit
 
@@ -30,8 +26,6 @@ def test_planted_enterprises_are_the_top_of_risk_csv(tmp_path: Path) -> None:
     run = audit(export, "shanghai-2022", out,
                 AuditOptions(as_of=dt.date(2023, 6, 30), reports=False))  # fmt: skip
     assert run.exit_code in (0, 1)
-    if not (out / "risk.csv").is_file():  # LEAD: remove this guard after merging the signals
-        pytest.skip("OUT/risk.csv absent: the authenticity signals are not on this branch")
     with (export / "_truth" / "fraud.csv").open(encoding="utf-8", newline="") as fh:
         planted = {row["enterprise_id"]: row["style"] for row in csv.DictReader(fh)}
     with (out / "risk.csv").open(encoding="utf-8", newline="") as fh:

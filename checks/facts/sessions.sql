@@ -5,16 +5,20 @@
 -- start_s/end_s  epoch seconds of started_at/ended_at, for bucketing and differences
 -- length_s       ended_at - started_at in seconds
 -- device         device_id trimmed; '' when none
+-- enterprise_id  the project's enterprise; '' when the project is unknown
 SELECT
-    _row,
-    project_id,
-    person_id,
-    started_at,
-    ended_at,
-    epoch_seconds(started_at) AS start_s,
-    epoch_seconds(ended_at) AS end_s,
-    epoch_seconds(ended_at) - epoch_seconds(started_at) AS length_s,
-    coalesce(trim(device_id), '') AS device
-FROM study_sessions
-WHERE started_at IS NOT NULL AND ended_at IS NOT NULL AND ended_at > started_at
-  AND project_id IS NOT NULL AND person_id IS NOT NULL
+    s._row,
+    s.project_id,
+    s.person_id,
+    coalesce(p.enterprise_id, '') AS enterprise_id,
+    s.started_at,
+    s.ended_at,
+    epoch_seconds(s.started_at) AS start_s,
+    epoch_seconds(s.ended_at) AS end_s,
+    epoch_seconds(s.ended_at) - epoch_seconds(s.started_at) AS length_s,
+    coalesce(trim(s.device_id), '') AS device
+FROM study_sessions s
+LEFT JOIN (SELECT project_id, min(enterprise_id) AS enterprise_id FROM projects
+           GROUP BY project_id) p ON p.project_id = s.project_id
+WHERE s.started_at IS NOT NULL AND s.ended_at IS NOT NULL AND s.ended_at > s.started_at
+  AND s.project_id IS NOT NULL AND s.person_id IS NOT NULL

@@ -1,51 +1,76 @@
 -- sig_lockstep: trainees studying in lockstep, one operator driving many accounts (grain:
 -- project_id, person_id; claims with at least one lockstep session).
--- A session is in lockstep when at least lockstep_min_trainees - 1 other persons have a session
--- starting within lockstep_tolerance_seconds of its start and ending within as much of its end
--- (whatever their devices and projects).
--- lockstep_days      calendar days (of the start) with such a session of this claim
+-- A lockstep group is at least lockstep_min_trainees persons of one enterprise whose sessions
+-- all start within lockstep_tolerance_seconds of each other and all end within as much of each
+-- other (whatever their devices and projects); a session is in lockstep when it belongs to such
+-- a group. Across a whole city, strangers at other enterprises coincide by chance; an operator
+-- drives the accounts of one enterprise.
+-- lockstep_days      calendar days (of the start) with a lockstep session of this claim
 -- lockstep_first_at  start of the first such session; lockstep_row its data row
--- lockstep_partners  most other persons in step with one of its sessions
+-- lockstep_partners  most other persons in a group with one of its sessions
 -- lockstep_partner   one of them
--- NOTE: starts and ends are bucketed by the tolerance, so only sessions in neighbouring
--- buckets of both are compared: never every pair of sessions.
+-- NOTE: a group is found from its earliest-starting session (the anchor: every member starts at
+-- most the tolerance after it and ends within the tolerance of its end) and its earliest end
+-- (the floor). Starts and ends are bucketed by the tolerance, so an anchor meets only sessions
+-- in neighbouring buckets of both: never every pair of sessions.
 WITH bucketed AS (
-    SELECT s._row, s.project_id, s.person_id, s.started_at, s.start_s, s.end_s,
+    SELECT s._row, s.project_id, s.person_id, s.enterprise_id, s.started_at, s.start_s, s.end_s,
            CAST(floor(s.start_s / pol.lockstep_tolerance_seconds) AS BIGINT) AS sb,
            CAST(floor(s.end_s / pol.lockstep_tolerance_seconds) AS BIGINT) AS eb
     FROM sessions s
     CROSS JOIN policy pol
+    WHERE s.enterprise_id <> ''
 ),
-offsets AS (
+start_offsets AS (
+    SELECT 0 AS d UNION ALL SELECT 1 AS d
+),
+end_offsets AS (
     SELECT -1 AS d UNION ALL SELECT 0 AS d UNION ALL SELECT 1 AS d
 ),
-probes AS (
-    SELECT b._row, b.sb + o1.d AS sb, b.eb + o2.d AS eb
-    FROM bucketed b
-    CROSS JOIN offsets o1
-    CROSS JOIN offsets o2
-),
-pairs AS (
-    SELECT p._row, t.person_id AS partner
-    FROM probes p
-    JOIN bucketed t ON t.sb = p.sb AND t.eb = p.eb
-    JOIN bucketed a ON a._row = p._row
+candidates AS (
+    SELECT a._row AS anchor, t._row, t.person_id, t.end_s
+    FROM bucketed a
+    CROSS JOIN start_offsets o1
+    CROSS JOIN end_offsets o2
+    JOIN bucketed t ON t.enterprise_id = a.enterprise_id AND t.sb = a.sb + o1.d
+                   AND t.eb = a.eb + o2.d
     CROSS JOIN policy pol
-    WHERE t.person_id <> a.person_id
-      AND abs(t.start_s - a.start_s) <= pol.lockstep_tolerance_seconds
+    WHERE t.start_s >= a.start_s AND t.start_s <= a.start_s + pol.lockstep_tolerance_seconds
       AND abs(t.end_s - a.end_s) <= pol.lockstep_tolerance_seconds
 ),
-in_step AS (
-    SELECT _row, count(DISTINCT partner) AS partners, min(partner) AS partner
-    FROM pairs
-    GROUP BY _row
+crowded AS (
+    SELECT anchor
+    FROM candidates
+    GROUP BY anchor
+    HAVING count(DISTINCT person_id) >= (SELECT lockstep_min_trainees FROM policy)
+),
+groups AS (
+    SELECT f.anchor, f.end_s AS floor_s, count(DISTINCT m.person_id) AS persons
+    FROM candidates f
+    JOIN crowded c ON c.anchor = f.anchor
+    JOIN candidates m ON m.anchor = f.anchor
+    CROSS JOIN policy pol
+    WHERE m.end_s >= f.end_s AND m.end_s <= f.end_s + pol.lockstep_tolerance_seconds
+    GROUP BY f.anchor, f.end_s
+    HAVING count(DISTINCT m.person_id) >= max(pol.lockstep_min_trainees)
+),
+members AS (
+    SELECT m._row, m.person_id, g.anchor, g.floor_s, g.persons
+    FROM groups g
+    JOIN candidates m ON m.anchor = g.anchor
+    CROSS JOIN policy pol
+    WHERE m.end_s >= g.floor_s AND m.end_s <= g.floor_s + pol.lockstep_tolerance_seconds
+),
+partners AS (
+    SELECT a._row, max(a.persons) - 1 AS partners, min(b.person_id) AS partner
+    FROM members a
+    JOIN members b ON b.anchor = a.anchor AND b.floor_s = a.floor_s AND b.person_id <> a.person_id
+    GROUP BY a._row
 ),
 lockstep_sessions AS (
-    SELECT b.project_id, b.person_id, b._row, b.started_at, i.partners, i.partner
-    FROM in_step i
-    JOIN bucketed b ON b._row = i._row
-    CROSS JOIN policy pol
-    WHERE i.partners + 1 >= pol.lockstep_min_trainees
+    SELECT s.project_id, s.person_id, s._row, s.started_at, p.partners, p.partner
+    FROM partners p
+    JOIN bucketed s ON s._row = p._row
 ),
 per_claim AS (
     SELECT project_id, person_id, count(DISTINCT day_of(started_at)) AS lockstep_days,
