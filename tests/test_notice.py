@@ -63,6 +63,13 @@ def _rows() -> list[list[str]]:
     return [list(r) for r in NOTICE]
 
 
+def _row(rows: list[list[str]], name: str, project: str | None = None) -> list[str]:
+    """The one row of `rows` for trainee `name` (in `project`, when they have several)."""
+    found = [r for r in rows if r[2] == name and (project is None or r[4] == project)]
+    assert len(found) == 1, (name, project, found)
+    return found[0]
+
+
 def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8", header=NOTICE_HEADERS):
     with path.open("w", encoding=encoding, newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows([list(header), *rows])
@@ -172,29 +179,29 @@ def test_the_audits_own_notice_is_clean(outs: dict[str, Path], name: str, which:
     result = _run(outs[which] / name, outs[which])
     assert result.exit_code == 0, result.output
     assert result.stdout == "line,column,kind,value,detail\n"
-    assert "12 notice rows checked" in result.stderr and "no problems" in result.stderr
+    assert f"{len(NOTICE)} notice rows checked" in result.stderr and "no problems" in result.stderr
     assert ("keeps no audit.duckdb" in result.stderr) == (which == "redacted")
 
 
 def test_whole_id_mixed_masks_unknown_name_and_id(outs: dict[str, Path], tmp_path: Path) -> None:
     rows = _rows()
-    rows[0][3] = "310101199001011234"  # whole ID
-    rows[1][3] = "3101**********2468"  # another mask
-    rows[2][2] = "刘阳"  # unknown name (the ID is 刘洋's)
-    rows[3][3] = "310115********3600"  # a masked ID that fits no claim
+    _row(rows, "张伟")[3] = "310101199001011234"  # whole ID (line 3)
+    _row(rows, "王芳")[3] = "3101**********2468"  # another mask (line 4)
+    _row(rows, "刘洋")[2] = "刘阳"  # unknown name; the ID is 刘洋's (line 5)
+    _row(rows, "李娜")[3] = "310115********3600"  # a masked ID that fits no claim (line 6)
     notice = _write_csv(tmp_path / "公示.csv", rows)
     report = tmp_path / "problems.csv"
     result = _run(notice, outs["plain"], "--out", str(report))
     assert result.exit_code == 1, result.output
     assert result.stdout == ""
     assert _problems(report.read_text(encoding="utf-8")) == [
-        ("2", "身份证号", "WHOLE_ID", "310101********1234"),
-        ("3", "身份证号", "MASK_MISMATCH", "3101**********2468"),
-        ("4", "姓名", "UNKNOWN_NAME", "刘阳"),
-        ("5", "身份证号", "UNKNOWN_ID", "310115********3600"),
+        ("3", "身份证号", "WHOLE_ID", "310101********1234"),
+        ("4", "身份证号", "MASK_MISMATCH", "3101**********2468"),
+        ("5", "姓名", "UNKNOWN_NAME", "刘阳"),
+        ("6", "身份证号", "UNKNOWN_ID", "310115********3600"),
     ]
     details = [r["detail"] for r in csv.DictReader(report.open(encoding="utf-8"))]
-    assert details[1] == "masked as 4*4; 10 of 11 masked IDs in the notice as 6*4"
+    assert details[1] == "masked as 4*4; 18 of 19 masked IDs in the notice as 6*4"
     assert "刘洋 310106********4821" in details[2]
     assert details[3] == "no claim of the audit has this ID"
     assert "4 problems: 1 WHOLE_ID, 1 MASK_MISMATCH, 1 UNKNOWN_ID, 1 UNKNOWN_NAME" in (
@@ -206,18 +213,20 @@ def test_xlsx_with_a_title_row_other_headers_and_a_total(
     outs: dict[str, Path], tmp_path: Path
 ) -> None:
     rows = _rows()
-    rows[9][5] = "500"  # 赵磊: not what the audit verified
-    rows[11][3] = "31010119901010110*"  # one hidden character: the check digit gives it away
-    del rows[10]  # 吴倩's payable claim left out
-    rows += [
-        ["12", "上海申城餐饮管理有限公司", "郑浩", "310109********5551", "餐饮服务礼仪", "600"],
-        ["13", "上海申城餐饮管理有限公司", "高峰", "310105********6556", "烹饪工艺（二）", "600"],
-        ["14", "上海明德信息科技有限公司", "**", "******************", "办公软件高级应用", "600"],
-        ["15", "上海浦江物流有限公司", "赵磊", "310106********1038", "叉车安全操作", "600"],
-        ["16", "上海浦江物流有限公司", "王芳", "310106********1038", "仓储管理实务", "600"],
-        ["17", "上海浦江物流有限公司", "孙丽", "310101********1100", "叉车安全操作", "六百"],
-        ["18", "上海申城餐饮管理有限公司", "张伟", "310101********1234", "办公软件高级应用", "600"],
-        ["19", "上海申城餐饮管理有限公司", "许强", "310107********4317", "烹饪工艺（一）", "600"],
+    # The notice's last rows are B's: 赵磊 (line 20 once 吴倩's row is gone) and 孙丽 (line 21).
+    _row(rows, "赵磊")[5] = "500"  # not what the audit verified
+    # One hidden character: the check digit gives it away.
+    _row(rows, "孙丽")[3] = "31010119901010110*"
+    rows.remove(_row(rows, "吴倩"))  # 吴倩's payable claim left out
+    rows += [  # lines 22 to 29
+        ["21", "上海申城餐饮管理有限公司", "郑浩", "310109********5551", "餐饮服务礼仪", "600"],
+        ["22", "上海申城餐饮管理有限公司", "高峰", "310105********6556", "烹饪工艺（二）", "600"],
+        ["23", "上海明德信息科技有限公司", "**", "******************", "办公软件高级应用", "600"],
+        ["24", "上海浦江物流有限公司", "赵磊", "310106********1038", "叉车安全操作", "600"],
+        ["25", "上海浦江物流有限公司", "王芳", "310106********1038", "仓储管理实务", "600"],
+        ["26", "上海浦江物流有限公司", "孙丽", "310101********1100", "叉车安全操作", "六百"],
+        ["27", "上海申城餐饮管理有限公司", "张伟", "310101********1234", "办公软件高级应用", "600"],
+        ["28", "上海申城餐饮管理有限公司", "许强", "310107********4317", "烹饪工艺（一）", "600"],
     ]  # fmt: skip
     book = openpyxl.Workbook()
     sheet = book.active
@@ -231,18 +240,18 @@ def test_xlsx_with_a_title_row_other_headers_and_a_total(
     result = _run(tmp_path / "公示.xlsx", outs["plain"])
     assert result.exit_code == 1, result.output
     assert _problems(result.stdout) == [
-        ("12", "补贴金额（元）", "WRONG_AMOUNT", "500"),
-        ("13", "身份证号码", "WHOLE_ID", "310101********110*"),
-        ("13", "身份证号码", "MASK_MISMATCH", "310101********110*"),
-        ("14", "身份证号码", "NOT_PAYABLE", "郑浩 310109********5551"),
-        ("15", "身份证号码", "DUPLICATE_ROW", "高峰 310105********6556"),
-        ("16", "身份证号码", "MASK_MISMATCH", "******************"),
-        ("16", "身份证号码", "AMBIGUOUS", "** ******************"),
-        ("17", "项目名称", "WRONG_PROJECT", "赵磊 310106********1038"),
-        ("18", "身份证号码", "NAME_ID_MISMATCH", "王芳 310106********1038"),
-        ("19", "身份证号码", "DUPLICATE_ROW", "孙丽 310101********1100"),
-        ("20", "身份证号码", "NOT_PAYABLE", "张伟 310101********1234"),
-        ("21", "项目名称", "WRONG_PROJECT", "许强 310107********4317"),
+        ("20", "补贴金额（元）", "WRONG_AMOUNT", "500"),
+        ("21", "身份证号码", "WHOLE_ID", "310101********110*"),
+        ("21", "身份证号码", "MASK_MISMATCH", "310101********110*"),
+        ("22", "身份证号码", "NOT_PAYABLE", "郑浩 310109********5551"),
+        ("23", "身份证号码", "DUPLICATE_ROW", "高峰 310105********6556"),
+        ("24", "身份证号码", "MASK_MISMATCH", "******************"),
+        ("24", "身份证号码", "AMBIGUOUS", "** ******************"),
+        ("25", "项目名称", "WRONG_PROJECT", "赵磊 310106********1038"),
+        ("26", "身份证号码", "NAME_ID_MISMATCH", "王芳 310106********1038"),
+        ("27", "身份证号码", "DUPLICATE_ROW", "孙丽 310101********1100"),
+        ("28", "身份证号码", "NOT_PAYABLE", "张伟 310101********1234"),
+        ("29", "项目名称", "WRONG_PROJECT", "许强 310107********4317"),
         ("", "", "MISSING_CLAIM", "吴倩 310110********108X"),
     ]
     assert "ID_INVALID" in result.stdout  # why 郑浩's claim is not payable
@@ -254,9 +263,9 @@ def test_gb18030_csv_with_fullwidth_masks_and_a_leak_in_another_column(
     outs: dict[str, Path], tmp_path: Path
 ) -> None:
     rows = [[*r[:3], r[3].replace("*", "＊"), *r[4:], ""] for r in _rows()]
-    rows[4][6] = "联系电话13912345678"
-    rows[5][6] = "身份证310105198906306556"
-    rows[7][3] = "810000199203153229（罗兰）"  # a whole ID with more text in the ID column
+    _row(rows, "许强")[6] = "联系电话13912345678"  # line 7
+    _row(rows, "高峰", "办公软件高级应用")[6] = "身份证310105198906306556"  # his own ID (line 8)
+    _row(rows, "罗兰")[3] = "810000199203153229（罗兰）"  # whole, with more text (line 10)
     header = ["序号", "企业名称", "姓名", "证件号码", "培训项目", "补贴金额（元）", "备注"]
     notice = _write_csv(tmp_path / "公示.csv", rows, encoding="gb18030", header=header)
     with pytest.raises(UnicodeDecodeError):
@@ -264,31 +273,31 @@ def test_gb18030_csv_with_fullwidth_masks_and_a_leak_in_another_column(
     result = _run(notice, outs["plain"])
     assert result.exit_code == 1, result.output
     assert _problems(result.stdout) == [
-        ("6", "备注", "WHOLE_PHONE", "联系电话139****5678"),
-        ("7", "备注", "WHOLE_ID", "身份证310105********6556"),
-        ("9", "证件号码", "WHOLE_ID", "810000************(罗兰)"),
-        ("9", "证件号码", "UNKNOWN_ID", "810000************(罗兰)"),
+        ("7", "备注", "WHOLE_PHONE", "联系电话139****5678"),
+        ("8", "备注", "WHOLE_ID", "身份证310105********6556"),
+        ("10", "证件号码", "WHOLE_ID", "810000************(罗兰)"),
+        ("10", "证件号码", "UNKNOWN_ID", "810000************(罗兰)"),
     ]
 
 
 def test_a_redacted_audit_checks_against_its_notice(outs: dict[str, Path], tmp_path: Path) -> None:
     rows = _rows()
     rows.append(
-        ["13", "上海申城餐饮管理有限公司", "郑浩", "310109********5551", "餐饮服务礼仪", "600"]
+        ["21", "上海申城餐饮管理有限公司", "郑浩", "310109********5551", "餐饮服务礼仪", "600"]
     )
     result = _run(_write_csv(tmp_path / "n.csv", rows), outs["redacted"])
     assert result.exit_code == 1
     # Not payable claims are not in a redacted audit: the row is unknown, and the note says why.
     assert _problems(result.stdout) == [
-        ("14", "身份证号", "UNKNOWN_ID", "310109********5551"),
-        ("14", "姓名", "UNKNOWN_NAME", "郑浩"),
+        ("22", "身份证号", "UNKNOWN_ID", "310109********5551"),
+        ("22", "姓名", "UNKNOWN_NAME", "郑浩"),
     ]
     assert "not NOT_PAYABLE" in result.stderr
 
 
 def test_check_notice_in_the_library(outs: dict[str, Path]) -> None:
     result = check_notice(outs["plain"] / "public_notice.csv", outs["plain"])
-    assert (result.rows, result.payable_claims, result.pattern) == (12, 12, "6*4")
+    assert (result.rows, result.payable_claims, result.pattern) == (len(NOTICE), len(NOTICE), "6*4")
     assert result.problems == [] and result.notes == []
     assert mask_pattern("310101********1234") == "6*4"
     assert normalise(" '=张 伟 ") == "=张伟" and normalise("３１０１０１＊＊") == "310101**"
@@ -365,24 +374,29 @@ def test_one_enterprises_notice_with_masked_names_and_fewer_columns(
     outs: dict[str, Path], tmp_path: Path
 ) -> None:
     # A district publishes only its enterprise: the others' claims are not missing.
-    rows = [[r[0], r[1], r[2][0] + "*", r[3]] for r in _rows()[:4]]
+    # Names masked after the first character, one '*' per hidden character: 张*, 周**.
+    rows = [
+        [r[0], r[1], r[2][0] + "*" * (len(r[2]) - 1), r[3]]
+        for r in _rows()
+        if r[1] == "上海明德信息科技有限公司"
+    ]
     header = ["序号", "企业名称", "姓名", "身份证号"]
     result = _run(_write_csv(tmp_path / "a.csv", rows, header=header), outs["plain"])
     assert result.exit_code == 0, result.output
     assert "no 培训项目 column" in result.stderr and "no 补贴金额(元) column" in result.stderr
-    rows[3][3] = ""
-    rows[2][2] = ""
+    _row(rows, "李*")[3] = ""  # line 6
+    _row(rows, "刘*")[2] = ""  # line 5
     result = _run(_write_csv(tmp_path / "b.csv", rows, header=header), outs["plain"])
     assert result.exit_code == 1
     assert _problems(result.stdout) == [
-        ("4", "姓名", "MISSING_VALUE", ""),
-        ("5", "身份证号", "MISSING_VALUE", ""),
+        ("5", "姓名", "MISSING_VALUE", ""),
+        ("6", "身份证号", "MISSING_VALUE", ""),
     ]
 
 
 def test_an_unwritable_problems_file_is_one_line(outs: dict[str, Path], tmp_path: Path) -> None:
     rows = _rows()
-    rows[0][3] = "310101199001011234"
+    _row(rows, "张伟")[3] = "310101199001011234"
     notice = _write_csv(tmp_path / "n.csv", rows)
     message = _error(_run(notice, outs["plain"], "--out", str(tmp_path / "no" / "such" / "p.csv")))
     assert "cannot write" in message
