@@ -236,11 +236,12 @@ def _load_calendar(
 
 def _write_catalogue(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
     con.execute(
-        "CREATE OR REPLACE TABLE rule_catalogue (rule_id VARCHAR, severity VARCHAR, summary VARCHAR)"
+        "CREATE OR REPLACE TABLE rule_catalogue "
+        "(rule_id VARCHAR, severity VARCHAR, summary VARCHAR, category VARCHAR)"
     )
     con.executemany(
-        "INSERT INTO rule_catalogue VALUES (?, ?, ?)",
-        [[r.id, r.severity, r.summary] for r in rules],
+        "INSERT INTO rule_catalogue VALUES (?, ?, ?, ?)",
+        [[r.id, r.severity, r.summary, r.category] for r in rules],
     )
 
 
