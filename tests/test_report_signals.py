@@ -18,7 +18,7 @@ from auditor.policy import load_policy
 from auditor.report import patterns as patterns_module
 from auditor.report import render, render_reports
 from auditor.report.pattern_charts import heatmap_frame
-from auditor.report.patterns import BLANK_DEVICE_IDS, TIMELINE_TRAINEES, fetch
+from auditor.report.patterns import BLANK_DEVICE_IDS, TIMELINE_TRAINEES, fetch, prepare
 from auditor.rules import rules_for
 from tests.test_report import ID_PATTERN, PAYLOAD_SCRIPT, PHONE_PATTERN, SCHEMAS, load_tables
 
@@ -125,6 +125,12 @@ def connect(reverse: bool = False) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def patterns_of(con: duckdb.DuckDBPyConnection, enterprise_id: str):
+    """One enterprise's patterns as render_reports reads them."""
+    prepare(con)
+    return fetch(con, [enterprise_id])[enterprise_id]
+
+
 def render_signals(out: Path, reverse: bool = False) -> None:
     con = connect(reverse)
     try:
@@ -165,7 +171,7 @@ def masked(person_id: str) -> str:
 def test_a_session_across_midnight_is_split_between_the_two_hours() -> None:
     con = connect()
     try:
-        heat = fetch(con, [B])[B].heat
+        heat = patterns_of(con, B).heat
     finally:
         con.close()
     assert heat == {(0, 23): pytest.approx(30.0), (1, 0): pytest.approx(30.0)}
@@ -199,7 +205,7 @@ def test_a_session_weeks_long_adds_an_hour_a_week_to_every_cell_without_expandin
         (1, f"P-{B}", PEOPLE[B][0], start, start + dt.timedelta(weeks=2, minutes=90), "", "", "")
     ]
     load_tables(con, rows)
-    heat = fetch(con, [B])[B].heat
+    heat = patterns_of(con, B).heat
     con.close()
     assert len(heat) == 7 * 24
     assert heat[(0, 10)] == pytest.approx(120 + 60) and heat[(0, 11)] == pytest.approx(120 + 30)
@@ -233,7 +239,7 @@ def test_timeline_caps_events_per_trainee(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(patterns_module, "TIMELINE_EVENTS", 3)
     con = connect()
     try:
-        timeline = fetch(con, [A])[A].timeline
+        timeline = patterns_of(con, A).timeline
     finally:
         con.close()
     assert all(len(r.sessions) + len(r.signins) + len(r.exams) <= 3 for r in timeline)
@@ -266,7 +272,7 @@ def test_device_picture_shows_the_shared_device_not_a_device_of_one(out: Path) -
 def test_blank_device_ids_never_make_a_shared_device() -> None:
     con = connect()
     try:
-        page_a = fetch(con, [A])[A]
+        page_a = patterns_of(con, A)
     finally:
         con.close()
     assert [d.device_id for d in page_a.devices] == ["DEV-SHARED-3", "DEV-X"]

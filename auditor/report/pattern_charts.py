@@ -39,6 +39,8 @@ NIGHT_COLOUR = "#ececec"
 NIGHT = (22, 6)  # shaded hours: 22:00 to 06:00
 NIGHT_MAX_DAYS = 92  # beyond this span night bands would be thinner than a pixel
 WIDTH = 720.0
+HOUR, DAY = 3600.0, 86400.0
+EPOCH = dt.datetime(1970, 1, 1)
 FONT = 9.0
 _SHADES = [to_hex(colormaps["Blues"](0.15 + 0.85 * i / 255)) for i in range(256)]
 
@@ -152,7 +154,7 @@ def timeline_chart(rows: list[TraineeEvents], label: Callable[[str, str], str]) 
     """One row per trainee: sessions as bars, sign-ins and exam submissions as ticks.
 
     `label(name, person_id)` gives each row's text (a name and a masked ID). '' when no row has
-    an event.
+    an event. Times are epoch seconds of the wall clock, so a day is 86,400 of them.
     """
     times = [t for r in rows for s, e in r.sessions for t in (s, e)]
     times += [t for r in rows for t in (*r.signins, *r.exams)]
@@ -162,37 +164,32 @@ def timeline_chart(rows: list[TraineeEvents], label: Callable[[str, str], str]) 
     left = min(210.0, max(_text_width(t) for t in labels)) + 14
     right = WIDTH - 12
     t0, t1 = min(times), max(times)
-    if t1 - t0 < dt.timedelta(hours=2):
-        t0, t1 = t0 - dt.timedelta(hours=1), t1 + dt.timedelta(hours=1)
+    if t1 - t0 < 2 * HOUR:
+        t0, t1 = t0 - HOUR, t1 + HOUR
     pad = (t1 - t0) * 0.02
     t0, t1 = t0 - pad, t1 + pad
-    span = (t1 - t0).total_seconds()
-
-    def x(t: dt.datetime) -> float:
-        return left + (right - left) * (t - t0).total_seconds() / span
+    scale = (right - left) / (t1 - t0)
 
     plot_h = ROW_H * len(rows)
     height = TOP + plot_h + BOTTOM
     bottom = TOP + plot_h
     out = [_open(height, "被标记学员的学习时间线")]
-    if t1 - t0 <= dt.timedelta(days=NIGHT_MAX_DAYS):
-        night = dt.datetime.combine(t0.date() - dt.timedelta(days=1), dt.time(NIGHT[0]))
+    if t1 - t0 <= NIGHT_MAX_DAYS * DAY:
         bands = []
+        night = (t0 // DAY - 1) * DAY + NIGHT[0] * HOUR
         while night < t1:
-            a, b = max(night, t0), min(night + dt.timedelta(hours=24 - NIGHT[0] + NIGHT[1]), t1)
+            a, b = max(night, t0), min(night + (24 - NIGHT[0] + NIGHT[1]) * HOUR, t1)
             if b > a:
-                bands.append(f"M{x(a):.1f} {TOP:.1f}H{x(b):.1f}V{bottom:.1f}H{x(a):.1f}Z")
-            night += dt.timedelta(days=1)
+                xa, xb = left + (a - t0) * scale, left + (b - t0) * scale
+                bands.append(f"M{xa:.1f} {TOP:.1f}H{xb:.1f}V{bottom:.1f}H{xa:.1f}Z")
+            night += DAY
         out.append(f'<path d="{"".join(bands)}" fill="{NIGHT_COLOUR}"/>')
     ticks = _time_ticks(t0, t1)
-    fmt = _tick_format(t0, t1)
-    grid = "".join(f"M{x(t):.1f} {TOP:.1f}V{bottom:.1f}" for t in ticks)
+    xs = [(left + (t - t0) * scale, text) for t, text in ticks]
+    grid = "".join(f"M{x:.1f} {TOP:.1f}V{bottom:.1f}" for x, _ in xs)
     out.append(f'<path d="{grid}" stroke="#dddddd" stroke-width="0.6"/>')
-    for t in ticks:
-        out.append(
-            f'<text x="{x(t):.1f}" y="{bottom + 13:.1f}" text-anchor="middle">'
-            f"{t.strftime(fmt)}</text>"
-        )
+    for x, text in xs:
+        out.append(f'<text x="{x:.1f}" y="{bottom + 13:.1f}" text-anchor="middle">{text}</text>')
     out.append(
         f'<path d="M{left:.1f} {bottom:.1f}H{right:.1f}" stroke="#333333" stroke-width="0.8"/>'
     )
@@ -203,16 +200,18 @@ def timeline_chart(rows: list[TraineeEvents], label: Callable[[str, str], str]) 
             f"考试提交 {len(row.exams)} 次</title>"
             f'<text x="{left - 8:.1f}" y="{mid + 3:.1f}" text-anchor="end">{escape(text)}</text>'
         )
-        bars = "".join(
-            f"M{x(s):.1f} {mid - 5:.1f}h{max(x(e) - x(s), 1.0):.1f}v10h{-max(x(e) - x(s), 1.0):.1f}Z"
-            for s, e in row.sessions
-        )
-        if bars:
-            out.append(f'<path d="{bars}" fill="{BAR_COLOUR}"/>')
-        for times_, colour, reach in ((row.signins, SIGNIN_COLOUR, 8), (row.exams, EXAM_COLOUR, 8)):
-            if times_:
-                marks = "".join(f"M{x(t):.1f} {mid - reach:.1f}v{2 * reach}" for t in times_)
-                out.append(f'<path d="{marks}" stroke="{colour}" stroke-width="1.2"/>')
+        if row.sessions:
+            y = f"{mid - 5:.1f}"
+            bars = []
+            for s, e in row.sessions:
+                w = max((e - s) * scale, 1.0)
+                bars.append(f"M{left + (s - t0) * scale:.1f} {y}h{w:.1f}v10h{-w:.1f}Z")
+            out.append(f'<path d="{"".join(bars)}" fill="{BAR_COLOUR}"/>')
+        for marks, colour in ((row.signins, SIGNIN_COLOUR), (row.exams, EXAM_COLOUR)):
+            if marks:
+                y = f"{mid - 8:.1f}"
+                d = "".join(f"M{left + (t - t0) * scale:.1f} {y}v16" for t in marks)
+                out.append(f'<path d="{d}" stroke="{colour}" stroke-width="1.2"/>')
         out.append("</g>")
     out.append(
         _legend(
@@ -233,17 +232,20 @@ def timeline_chart(rows: list[TraineeEvents], label: Callable[[str, str], str]) 
     return "".join(out)
 
 
-def _time_ticks(t0: dt.datetime, t1: dt.datetime) -> list[dt.datetime]:
+def _time_ticks(t0: float, t1: float) -> list[tuple[float, str]]:
+    """matplotlib's date ticks between two epoch times, with their labels."""
+    start, end = EPOCH + dt.timedelta(seconds=t0), EPOCH + dt.timedelta(seconds=t1)
+    fmt = "%m-%d %H:%M" if t1 - t0 <= 3 * DAY else "%m-%d"
+    if start.year != end.year:
+        fmt = "%Y-" + fmt
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    values = locator.tick_values(t0, t1)
-    ticks = [mdates.num2date(v).replace(tzinfo=None) for v in values]
-    return [t for t in ticks if t0 <= t <= t1]
-
-
-def _tick_format(t0: dt.datetime, t1: dt.datetime) -> str:
-    if t1 - t0 <= dt.timedelta(days=3):
-        return "%m-%d %H:%M"
-    return "%Y-%m-%d" if t0.year != t1.year else "%m-%d"
+    ticks = []
+    for value in locator.tick_values(start, end):
+        at = mdates.num2date(value).replace(tzinfo=None)
+        t = (at - EPOCH).total_seconds()
+        if t0 <= t <= t1:
+            ticks.append((t, at.strftime(fmt)))
+    return ticks
 
 
 # --- shared devices: devices left, trainees right ---

@@ -23,6 +23,7 @@ import jinja2
 from ..policy import Policy
 from ..privacy import ID_IN_TEXT, PHONE_IN_TEXT, mask, parse_mask
 from ..resources import reports_dir
+from . import patterns
 from .charts import BINS, bin_edges_minutes, gap_chart, histogram_frame, rules_chart
 from .context import (
     EnterpriseContext,
@@ -35,7 +36,6 @@ from .context import (
 )
 from .pattern_charts import HeatmapFrame, devices_chart, heatmap_frame, timeline_chart
 from .patterns import AUTHENTICITY, DEVICE_TRAINEES, EnterprisePatterns
-from .patterns import fetch as fetch_patterns
 
 SAFE_NAME = re.compile(r"[^0-9A-Za-z_-]")
 GAP_CHART_ENTERPRISES = 30
@@ -267,6 +267,7 @@ def render_reports(
         ).fetchall()
     }
     rule_summaries = {r.rule_id: r.summary for r in rule_counts}
+    patterns.prepare(con)  # every enterprise's activity patterns, read once
     template = env.get_template("enterprise.html.j2")
     step_minutes = bin_edges_minutes(min_minutes)[1]
     # NOTE: pages are written in enterprise_id order, a batch at a time, so that only one
@@ -278,7 +279,7 @@ def render_reports(
         findings = _grouped(con.execute(FINDINGS_SQL, ids))
         trainees = _grouped(con.execute(TRAINEES_SQL, ids))
         bins = _grouped(con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS}))
-        patterns = fetch_patterns(con, ids["ids"])
+        activity = patterns.fetch(con, ids["ids"])
         for done, row in enumerate(batch, start=start + 1):
             hide = functools.partial(
                 mask_free_text, id_mask=head_tail, keep=frozenset({row.enterprise_id})
@@ -304,7 +305,7 @@ def render_reports(
                     [v for v in views if v.rule_id in authenticity], rule_summaries
                 ),
                 **_pattern_fields(
-                    patterns.get(row.enterprise_id, EnterprisePatterns()),
+                    activity.get(row.enterprise_id, EnterprisePatterns()),
                     heat_frame,
                     hide,
                     head_tail,
@@ -313,6 +314,7 @@ def render_reports(
             _write(pages / row.page, template.render(**_fields(context)))
             if progress and (done % 500 == 0 or done == len(rows)):
                 progress(done, len(rows))
+    patterns.release(con)
     return len(rows) + 1
 
 
