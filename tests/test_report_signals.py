@@ -292,7 +292,7 @@ def test_signals_are_listed_apart_from_compliance_findings(out: Path) -> None:
     html = page(out, A)
     signals = html[html.index("<h2>真实性信号</h2>") : html.index("<h2>学习时间分布")]
     compliance = html[html.index("<h2>合规性发现") :]
-    assert f"{SIGNAL} · 同一设备为多名学员学习（3 条，涉及 3 名学员）" in signals
+    assert f"<b>{SIGNAL}</b> · 同一设备为多名学员学习（3 条，涉及 3 名学员）" in signals
     assert signals.count('class="finding sev-review"') == 3
     assert SIGNAL not in compliance and "<h2>合规性发现（1）</h2>" in html
     assert "&#34;device_id&#34;: &#34;DEV-SHARED-3&#34;" in signals  # the evidence

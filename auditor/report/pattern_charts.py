@@ -41,7 +41,7 @@ NIGHT_MAX_DAYS = 92  # beyond this span night bands would be thinner than a pixe
 WIDTH = 720.0
 HOUR, DAY = 3600.0, 86400.0
 EPOCH = dt.datetime(1970, 1, 1)
-FONT = 9.0
+FONT = 11.0
 _SHADES = [to_hex(colormaps["Blues"](0.15 + 0.85 * i / 255)) for i in range(256)]
 
 
@@ -145,7 +145,7 @@ def _legend(items: list[tuple[str, str]], y: float, x: float = 0.0) -> str:
 
 # --- timeline of flagged trainees ---
 
-ROW_H = 18.0
+ROW_H = 20.0
 TOP = 24.0  # legend
 BOTTOM = 34.0  # time axis labels
 
@@ -160,8 +160,8 @@ def timeline_chart(rows: list[TraineeEvents], label: Callable[[str, str], str]) 
     times += [t for r in rows for t in (*r.signins, *r.exams)]
     if not rows or not times:
         return ""
-    labels = [_fit(label(r.name, r.person_id), 200) for r in rows]
-    left = min(210.0, max(_text_width(t) for t in labels)) + 14
+    labels = [_fit(label(r.name, r.person_id), 240) for r in rows]
+    left = min(250.0, max(_text_width(t) for t in labels)) + 14
     right = WIDTH - 12
     t0, t1 = min(times), max(times)
     if t1 - t0 < 2 * HOUR:
@@ -200,18 +200,15 @@ def timeline_chart(rows: list[TraineeEvents], label: Callable[[str, str], str]) 
             f"考试提交 {len(row.exams)} 次</title>"
             f'<text x="{left - 8:.1f}" y="{mid + 3:.1f}" text-anchor="end">{escape(text)}</text>'
         )
-        if row.sessions:
+        out.append(_ticks(row.signins, SIGNIN_COLOUR, mid, left, t0, scale))
+        if row.sessions:  # over the sign-ins, which often come just before
             y = f"{mid - 5:.1f}"
             bars = []
             for s, e in row.sessions:
                 w = max((e - s) * scale, 1.0)
                 bars.append(f"M{left + (s - t0) * scale:.1f} {y}h{w:.1f}v10h{-w:.1f}Z")
             out.append(f'<path d="{"".join(bars)}" fill="{BAR_COLOUR}"/>')
-        for marks, colour in ((row.signins, SIGNIN_COLOUR), (row.exams, EXAM_COLOUR)):
-            if marks:
-                y = f"{mid - 8:.1f}"
-                d = "".join(f"M{left + (t - t0) * scale:.1f} {y}v16" for t in marks)
-                out.append(f'<path d="{d}" stroke="{colour}" stroke-width="1.2"/>')
+        out.append(_ticks(row.exams, EXAM_COLOUR, mid, left, t0, scale))
         out.append("</g>")
     out.append(
         _legend(
@@ -232,6 +229,17 @@ def timeline_chart(rows: list[TraineeEvents], label: Callable[[str, str], str]) 
     return "".join(out)
 
 
+def _ticks(
+    times: list[float], colour: str, mid: float, left: float, t0: float, scale: float
+) -> str:
+    """Vertical ticks across a row at each time, as one path ('' for none)."""
+    if not times:
+        return ""
+    y = f"{mid - 8:.1f}"
+    d = "".join(f"M{left + (t - t0) * scale:.1f} {y}v16" for t in times)
+    return f'<path d="{d}" stroke="{colour}" stroke-width="1.2"/>'
+
+
 def _time_ticks(t0: float, t1: float) -> list[tuple[float, str]]:
     """matplotlib's date ticks between two epoch times, with their labels."""
     start, end = EPOCH + dt.timedelta(seconds=t0), EPOCH + dt.timedelta(seconds=t1)
@@ -250,7 +258,7 @@ def _time_ticks(t0: float, t1: float) -> list[tuple[float, str]]:
 
 # --- shared devices: devices left, trainees right ---
 
-NODE_GAP = 18.0
+NODE_GAP = 20.0
 
 
 def devices_chart(
