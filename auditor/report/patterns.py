@@ -1,12 +1,14 @@
 """The pattern behind an enterprise's authenticity signals, fetched a batch of pages at a time.
 
 A *flagged trainee* is one with a finding of a rule whose `category` is `authenticity` in
-`rule_catalogue`. `prepare` runs three queries once per run, each reading the activity tables
-once, into temp tables; `fetch` reads one batch of pages from each (one query each, never one
+`rule_catalogue`. `prepare` runs the queries below once per run (the activity tables are read
+twice: for the heat map, and for the activity at enterprises with a flagged trainee), into temp
+tables; `fetch` reads one batch of pages from each (one query each, never one
 per enterprise):
 
 - HEATMAP_SQL: minutes of study per weekday × hour cell over all the enterprise's claims,
-  computed in DuckDB (at most 7 × 24 rows an enterprise reach Python, never the sessions);
+  computed in DuckDB (pattern_charts formats the cells there too: one SVG string an
+  enterprise reaches Python, never the sessions);
 - TIMELINE_SQL: the sessions, sign-ins and exam submissions of flagged trainees only, at most
   TIMELINE_TRAINEES trainees an enterprise and TIMELINE_EVENTS events a trainee;
 - DEVICES_SQL: devices used by two or more of the enterprise's trainees, only at enterprises
@@ -79,6 +81,28 @@ SELECT keys.enterprise_id, CAST(key % 168 AS INTEGER) AS cell, minutes
 FROM cells JOIN keys ON keys.k = cells.key // 168
 """
 
+# Sessions, sign-ins and exams of every claim at an enterprise with a flagged trainee: read
+# from the activity tables once, for both the timeline and the devices.
+FLAGGED_ACTIVITY_SQL = f"""
+CREATE OR REPLACE TEMP TABLE report_flagged_activity AS
+WITH flagged AS ({FLAGGED_SQL}),
+claims AS (
+    SELECT DISTINCT s.enterprise_id, s.project_id, s.person_id
+    FROM subsidy s WHERE s.enterprise_id IN (SELECT enterprise_id FROM flagged)
+)
+SELECT c.enterprise_id, c.person_id, x.kind, x.a, x.b, x.device_id
+FROM (
+    SELECT project_id, person_id, 'study' AS kind, started_at AS a,
+           greatest(started_at, coalesce(ended_at, started_at)) AS b, device_id
+    FROM study_sessions
+    UNION ALL
+    SELECT project_id, person_id, 'signin', signed_in_at, signed_in_at, device_id FROM signins
+    UNION ALL
+    SELECT project_id, person_id, 'exam', submitted_at, submitted_at, NULL FROM exams
+) x
+JOIN claims c ON c.project_id = x.project_id AND c.person_id = x.person_id
+"""
+
 TIMELINE_SQL = f"""
 CREATE OR REPLACE TEMP TABLE report_timeline AS
 WITH flagged AS ({FLAGGED_SQL}),
@@ -89,27 +113,11 @@ ranked AS (
     FROM flagged
 ),
 shown AS (SELECT * FROM ranked WHERE rank <= $trainees),
-claims AS (
-    SELECT DISTINCT s.enterprise_id, s.project_id, s.person_id
-    FROM subsidy s JOIN shown ON shown.enterprise_id = s.enterprise_id
-                             AND shown.person_id = s.person_id
-),
 events AS (
-    SELECT c.enterprise_id, c.person_id, 'study' AS kind, x.started_at AS a,
-           greatest(x.started_at, coalesce(x.ended_at, x.started_at)) AS b
-    FROM study_sessions x
-    JOIN claims c ON c.project_id = x.project_id AND c.person_id = x.person_id
-    WHERE x.started_at IS NOT NULL
-    UNION ALL
-    SELECT c.enterprise_id, c.person_id, 'signin', x.signed_in_at, x.signed_in_at
-    FROM signins x
-    JOIN claims c ON c.project_id = x.project_id AND c.person_id = x.person_id
-    WHERE x.signed_in_at IS NOT NULL
-    UNION ALL
-    SELECT c.enterprise_id, c.person_id, 'exam', x.submitted_at, x.submitted_at
-    FROM exams x
-    JOIN claims c ON c.project_id = x.project_id AND c.person_id = x.person_id
-    WHERE x.submitted_at IS NOT NULL
+    SELECT x.enterprise_id, x.person_id, x.kind, x.a, x.b
+    FROM report_flagged_activity x
+    JOIN shown ON shown.enterprise_id = x.enterprise_id AND shown.person_id = x.person_id
+    WHERE x.a IS NOT NULL
 ),
 numbered AS (
     SELECT *, row_number() OVER (PARTITION BY enterprise_id, person_id ORDER BY a, kind, b) AS n
@@ -139,17 +147,10 @@ LEFT JOIN ({NAMES_SQL}) nm ON nm.enterprise_id = shown.enterprise_id
 DEVICES_SQL = f"""
 CREATE OR REPLACE TEMP TABLE report_devices AS
 WITH flagged AS ({FLAGGED_SQL}),
-claims AS (
-    SELECT DISTINCT s.enterprise_id, s.project_id, s.person_id
-    FROM subsidy s WHERE s.enterprise_id IN (SELECT enterprise_id FROM flagged)
-),
 uses AS (
-    SELECT c.enterprise_id, trim(x.device_id) AS device_id, c.person_id
-    FROM (SELECT project_id, person_id, device_id FROM signins
-          UNION ALL
-          SELECT project_id, person_id, device_id FROM study_sessions) x
-    JOIN claims c ON c.project_id = x.project_id AND c.person_id = x.person_id
-    WHERE lower(trim(x.device_id)) NOT IN (SELECT unnest($blank))
+    SELECT enterprise_id, trim(device_id) AS device_id, person_id
+    FROM report_flagged_activity
+    WHERE kind IN ('study', 'signin') AND lower(trim(device_id)) NOT IN (SELECT unnest($blank))
     GROUP BY ALL
 ),
 shared AS (
@@ -172,7 +173,7 @@ LEFT JOIN ({NAMES_SQL}) nm ON nm.enterprise_id = u.enterprise_id AND nm.person_i
 WHERE r.rank <= $devices
 """
 
-TEMP_TABLES = ("report_heat", "report_timeline", "report_devices")
+TEMP_TABLES = ("report_heat", "report_flagged_activity", "report_timeline", "report_devices")
 
 
 @dataclass
@@ -200,7 +201,6 @@ class SharedDevice:
 class EnterprisePatterns:
     """What one enterprise's page draws from its study activity."""
 
-    heat: dict[tuple[int, int], float] = field(default_factory=dict)  # (weekday, hour): minutes
     flagged: int = 0  # trainees with an authenticity finding
     timeline: list[TraineeEvents] = field(default_factory=list)  # at most TIMELINE_TRAINEES
     shared_devices: int = 0  # devices used by 2+ trainees
@@ -215,8 +215,10 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     `fetch`; `release` drops them.
     """
     con.execute(HEATMAP_SQL)
+    con.execute(FLAGGED_ACTIVITY_SQL)
     con.execute(TIMELINE_SQL, {"trainees": TIMELINE_TRAINEES, "events": TIMELINE_EVENTS})
     con.execute(DEVICES_SQL, {"devices": SHARED_DEVICES, "blank": list(BLANK_DEVICE_IDS)})
+    con.execute("DROP TABLE report_flagged_activity")
 
 
 def release(con: duckdb.DuckDBPyConnection) -> None:
@@ -226,7 +228,11 @@ def release(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def fetch(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, EnterprisePatterns]:
-    """The patterns of a batch of enterprises, one query each; enterprises with none absent."""
+    """Flagged trainees' events and shared devices of a batch of enterprises, one query each.
+
+    Enterprises with neither are absent. The heat map's cells are read by
+    pattern_charts.HeatmapFrame.render_batch.
+    """
     out: dict[str, EnterprisePatterns] = {}
 
     def of(enterprise_id: str) -> EnterprisePatterns:
@@ -236,12 +242,6 @@ def fetch(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, Enterpris
         return page
 
     batch = {"ids": ids}
-    heat = (
-        "SELECT enterprise_id, list(cell ORDER BY cell), list(minutes ORDER BY cell) "
-        f"FROM report_heat WHERE enterprise_id {IN_BATCH} GROUP BY enterprise_id"
-    )
-    for e, cells, minutes in _rows(con.execute(heat, batch)):
-        of(e).heat = {(c // 24, c % 24): float(m) for c, m in zip(cells, minutes, strict=True)}
     timeline = (
         "SELECT enterprise_id, person_id, name, total, study_from, study_to, signins, exams, "
         f"capped FROM report_timeline WHERE enterprise_id {IN_BATCH} "

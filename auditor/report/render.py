@@ -34,7 +34,7 @@ from .context import (
     SignalGroup,
     TraineeRow,
 )
-from .pattern_charts import HeatmapFrame, devices_chart, heatmap_frame, timeline_chart
+from .pattern_charts import devices_chart, heatmap_frame, timeline_chart
 from .patterns import AUTHENTICITY, DEVICE_TRAINEES, EnterprisePatterns
 
 SAFE_NAME = re.compile(r"[^0-9A-Za-z_-]")
@@ -280,6 +280,7 @@ def render_reports(
         trainees = _grouped(con.execute(TRAINEES_SQL, ids))
         bins = _grouped(con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS}))
         activity = patterns.fetch(con, ids["ids"])
+        heat = heat_frame.render_batch(con, ids["ids"])
         for done, row in enumerate(batch, start=start + 1):
             hide = functools.partial(
                 mask_free_text, id_mask=head_tail, keep=frozenset({row.enterprise_id})
@@ -306,7 +307,7 @@ def render_reports(
                 ),
                 **_pattern_fields(
                     activity.get(row.enterprise_id, EnterprisePatterns()),
-                    heat_frame,
+                    heat.get(row.enterprise_id, ("", 0.0)),
                     hide,
                     head_tail,
                 ),
@@ -336,7 +337,7 @@ def _signal_groups(views: list[FindingView], summaries: dict[str, str]) -> list[
 
 def _pattern_fields(
     page: EnterprisePatterns,
-    heat_frame: HeatmapFrame,
+    heat: tuple[str, float],
     hide: Callable[[str], str],
     id_mask: tuple[int, int],
 ) -> dict[str, Any]:
@@ -356,8 +357,8 @@ def _pattern_fields(
             drawn.setdefault(user[0], user)
     trainees = list(drawn.values())[:DEVICE_TRAINEES]
     return {
-        "heatmap_svg": heat_frame.render(page.heat),
-        "heatmap_peak_minutes": max(page.heat.values(), default=0.0),
+        "heatmap_svg": heat[0],
+        "heatmap_peak_minutes": heat[1],
         "flagged_trainees": page.flagged,
         "timeline_svg": timeline_chart(page.timeline, label) if page.timeline else "",
         "timeline_trainees": len(page.timeline),
