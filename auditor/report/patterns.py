@@ -41,12 +41,13 @@ NAMES_SQL = """
 SELECT enterprise_id, person_id, min(name) AS name FROM trainees GROUP BY enterprise_id, person_id
 """
 
-# A session adds the seconds it spends in each clock hour it touches: Mon 23:30-Tue 00:30 is
-# 30 min at Mon 23h and 30 at Tue 0h. Hours are counted from the epoch (a Thursday, hence
-# +72 for Monday 00:00); the hours between a session's first and last each add 3,600 s, and
-# whole weeks of them add to all 168 cells at once, so a session with a typo'd end (years
-# long) expands to at most 169 rows. Enterprises are numbered: grouping by an integer is ~3x
-# faster than by the enterprise ID.
+# A session adds the time it spends in each clock hour it touches: Mon 23:30-Tue 00:30 is
+# 30 min at Mon 23h and 30 at Tue 0h. Times are integer microseconds since the epoch, so sums
+# are exact and the same in any order (the page is byte-identical across runs). Hours are
+# counted from the epoch (a Thursday, hence +72 for Monday 00:00); the hours between a
+# session's first and last each add a whole hour, and whole weeks of them add to all 168 cells
+# at once, so a session with a typo'd end (years long) expands to at most 169 rows.
+# Enterprises are numbered: grouping by an integer is ~3x faster than by the enterprise ID.
 HEATMAP_SQL = """
 CREATE OR REPLACE TEMP TABLE report_heat AS
 WITH keys AS (
@@ -58,26 +59,28 @@ claims AS (
     FROM subsidy s JOIN keys ON keys.enterprise_id = s.enterprise_id
 ),
 s AS MATERIALIZED (
-    SELECT k, a, b, CAST(floor(a / 3600) AS BIGINT) AS h0, CAST(floor(b / 3600) AS BIGINT) AS h1
-    FROM (SELECT c.k, epoch(x.started_at) AS a, epoch(x.ended_at) AS b
+    SELECT k, a, b, CAST(floor(a / 3600e6) AS BIGINT) AS h0, CAST(floor(b / 3600e6) AS BIGINT) AS h1
+    FROM (SELECT c.k, epoch_us(x.started_at) AS a, epoch_us(x.ended_at) AS b
           FROM study_sessions x
           JOIN claims c ON c.project_id = x.project_id AND c.person_id = x.person_id
           WHERE x.ended_at > x.started_at)
 ),
 pieces AS (
-    SELECT k, h0 AS h, least(b, (h0 + 1) * 3600) - a AS sec FROM s
+    SELECT k, h0 AS h, least(b, (h0 + 1) * 3600000000) - a AS us FROM s
     UNION ALL
-    SELECT k, h1, b - h1 * 3600 FROM s WHERE h1 > h0
+    SELECT k, h1, b - h1 * 3600000000 FROM s WHERE h1 > h0
     UNION ALL
-    SELECT k, unnest(range(h0 + 1, h0 + 1 + (h1 - h0 - 1) % 168)), 3600 FROM s WHERE h1 > h0 + 1
+    SELECT k, unnest(range(h0 + 1, h0 + 1 + (h1 - h0 - 1) % 168)), 3600000000
+    FROM s WHERE h1 > h0 + 1
     UNION ALL
-    SELECT k, h, ((h1 - h0 - 1) // 168) * 3600 FROM s, range(168) t(h) WHERE h1 - h0 - 1 >= 168
+    SELECT k, h, ((h1 - h0 - 1) // 168) * 3600000000
+    FROM s, range(168) t(h) WHERE h1 - h0 - 1 >= 168
 ),
 cells AS (
-    SELECT k * 168 + ((h + 72) % 168 + 168) % 168 AS key, sum(sec) / 60 AS minutes
-    FROM pieces GROUP BY key HAVING sum(sec) > 0
+    SELECT k * 168 + ((h + 72) % 168 + 168) % 168 AS key, sum(us) AS us
+    FROM pieces GROUP BY key HAVING sum(us) > 0
 )
-SELECT keys.enterprise_id, CAST(key % 168 AS INTEGER) AS cell, minutes
+SELECT keys.enterprise_id, CAST(key % 168 AS INTEGER) AS cell, CAST(us AS DOUBLE) / 60e6 AS minutes
 FROM cells JOIN keys ON keys.k = cells.key // 168
 """
 
