@@ -1,10 +1,10 @@
 """The pattern behind an enterprise's authenticity signals, fetched a batch of pages at a time.
 
 A *flagged trainee* is one with a finding of a rule whose `category` is `authenticity` in
-`rule_catalogue`. `prepare` runs the queries below once per run (the activity tables are read
-twice: for the heat map, and for the activity at enterprises with a flagged trainee), into temp
-tables; `fetch` reads one batch of pages from each (one query each, never one
-per enterprise):
+`rule_catalogue`. `prepare` runs the three queries below once per run, each reading the
+activity tables once, into temp tables that hold only their bounded results (no copy of the
+activity); `fetch` reads one batch of pages from each (one query each, never one per
+enterprise):
 
 - HEATMAP_SQL: minutes of study per weekday × hour cell over all the enterprise's claims,
   computed in DuckDB (pattern_charts formats the cells there too: one SVG string an
@@ -84,28 +84,6 @@ SELECT keys.enterprise_id, CAST(key % 168 AS INTEGER) AS cell, CAST(us AS DOUBLE
 FROM cells JOIN keys ON keys.k = cells.key // 168
 """
 
-# Sessions, sign-ins and exams of every claim at an enterprise with a flagged trainee: read
-# from the activity tables once, for both the timeline and the devices.
-FLAGGED_ACTIVITY_SQL = f"""
-CREATE OR REPLACE TEMP TABLE report_flagged_activity AS
-WITH flagged AS ({FLAGGED_SQL}),
-claims AS (
-    SELECT DISTINCT s.enterprise_id, s.project_id, s.person_id
-    FROM subsidy s WHERE s.enterprise_id IN (SELECT enterprise_id FROM flagged)
-)
-SELECT c.enterprise_id, c.person_id, x.kind, x.a, x.b, x.device_id
-FROM (
-    SELECT project_id, person_id, 'study' AS kind, started_at AS a,
-           greatest(started_at, coalesce(ended_at, started_at)) AS b, device_id
-    FROM study_sessions
-    UNION ALL
-    SELECT project_id, person_id, 'signin', signed_in_at, signed_in_at, device_id FROM signins
-    UNION ALL
-    SELECT project_id, person_id, 'exam', submitted_at, submitted_at, NULL FROM exams
-) x
-JOIN claims c ON c.project_id = x.project_id AND c.person_id = x.person_id
-"""
-
 TIMELINE_SQL = f"""
 CREATE OR REPLACE TEMP TABLE report_timeline AS
 WITH flagged AS ({FLAGGED_SQL}),
@@ -116,10 +94,23 @@ ranked AS (
     FROM flagged
 ),
 shown AS (SELECT * FROM ranked WHERE rank <= $trainees),
+claims AS (
+    SELECT DISTINCT s.enterprise_id, s.project_id, s.person_id
+    FROM subsidy s JOIN shown ON shown.enterprise_id = s.enterprise_id
+                             AND shown.person_id = s.person_id
+),
 events AS (
-    SELECT x.enterprise_id, x.person_id, x.kind, x.a, x.b
-    FROM report_flagged_activity x
-    JOIN shown ON shown.enterprise_id = x.enterprise_id AND shown.person_id = x.person_id
+    SELECT c.enterprise_id, c.person_id, x.kind, x.a, x.b
+    FROM (
+        SELECT project_id, person_id, 'study' AS kind, started_at AS a,
+               greatest(started_at, coalesce(ended_at, started_at)) AS b
+        FROM study_sessions
+        UNION ALL
+        SELECT project_id, person_id, 'signin', signed_in_at, signed_in_at FROM signins
+        UNION ALL
+        SELECT project_id, person_id, 'exam', submitted_at, submitted_at FROM exams
+    ) x
+    JOIN claims c ON c.project_id = x.project_id AND c.person_id = x.person_id
     WHERE x.a IS NOT NULL
 ),
 numbered AS (
@@ -150,10 +141,17 @@ LEFT JOIN ({NAMES_SQL}) nm ON nm.enterprise_id = shown.enterprise_id
 DEVICES_SQL = f"""
 CREATE OR REPLACE TEMP TABLE report_devices AS
 WITH flagged AS ({FLAGGED_SQL}),
+claims AS (
+    SELECT DISTINCT s.enterprise_id, s.project_id, s.person_id
+    FROM subsidy s WHERE s.enterprise_id IN (SELECT enterprise_id FROM flagged)
+),
 uses AS (
-    SELECT enterprise_id, trim(device_id) AS device_id, person_id
-    FROM report_flagged_activity
-    WHERE kind IN ('study', 'signin') AND lower(trim(device_id)) NOT IN (SELECT unnest($blank))
+    SELECT c.enterprise_id, trim(x.device_id) AS device_id, c.person_id
+    FROM (SELECT project_id, person_id, device_id FROM signins
+          UNION ALL
+          SELECT project_id, person_id, device_id FROM study_sessions) x
+    JOIN claims c ON c.project_id = x.project_id AND c.person_id = x.person_id
+    WHERE lower(trim(x.device_id)) NOT IN (SELECT unnest($blank))
     GROUP BY ALL
 ),
 shared AS (
@@ -176,7 +174,7 @@ LEFT JOIN ({NAMES_SQL}) nm ON nm.enterprise_id = u.enterprise_id AND nm.person_i
 WHERE r.rank <= $devices
 """
 
-TEMP_TABLES = ("report_heat", "report_flagged_activity", "report_timeline", "report_devices")
+TEMP_TABLES = ("report_heat", "report_timeline", "report_devices")
 
 
 @dataclass
@@ -218,10 +216,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     `fetch`; `release` drops them.
     """
     con.execute(HEATMAP_SQL)
-    con.execute(FLAGGED_ACTIVITY_SQL)
     con.execute(TIMELINE_SQL, {"trainees": TIMELINE_TRAINEES, "events": TIMELINE_EVENTS})
     con.execute(DEVICES_SQL, {"devices": SHARED_DEVICES, "blank": list(BLANK_DEVICE_IDS)})
-    con.execute("DROP TABLE report_flagged_activity")
 
 
 def release(con: duckdb.DuckDBPyConnection) -> None:
