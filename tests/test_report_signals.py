@@ -27,15 +27,16 @@ A = "91310000MA1FL0LX3F"  # flagged trainees, a shared device, blank device ids
 B = "91310000MA1FL0LX4G"  # no flagged trainee; one session across midnight
 C = "91310000MA1FL0LX5H"  # a flagged trainee with a hostile name; a device id holding an ID
 D = "91310000MA1FL0LX6J"  # more flagged trainees than the timeline draws
+E = "91310000MA1FL0LX7K"  # a flagged trainee without any dated record or device
 MON = dt.datetime(2022, 3, 7)  # a Monday
 PLANTED_ID, PLANTED_PHONE = "440301199912310019", "15011112222"
 
 
-TAG = {A: "A", B: "B", C: "C", D: "D"}
+TAG = {A: "A", B: "B", C: "C", D: "D", E: "E"}
 # 40 distinct 18-digit ID numbers per enterprise
 PEOPLE = {
     e: [f"31010{k}199001{i:02d}{k}23{i % 10}" for i in range(1, 41)]
-    for k, e in enumerate([A, B, C, D])
+    for k, e in enumerate([A, B, C, D, E])
 }
 
 
@@ -46,7 +47,7 @@ def signal_rows() -> dict[str, list[tuple]]:
         ("HOURS_SHORT", "block", "有效学习时长低于政策最低要求", "compliance"),
         (SIGNAL, "review", "同一设备为多名学员学习", "authenticity"),
     ]
-    people = {A: 5, B: 1, C: 1, D: 35}
+    people = {A: 5, B: 1, C: 1, D: 35, E: 2}
     for e, n in people.items():
         rows["enterprises"].append((e, f"企业{e[-1]}", "黄浦区", "small", ""))
         rows["projects"].append((f"P-{e}", e, "C1", "数字技能", day, "平台", "self"))
@@ -57,7 +58,7 @@ def signal_rows() -> dict[str, list[tuple]]:
             rows["subsidy"].append((e, f"P-{e}", p, 600, True, 600, ""))
             rows["claim_facts"].append((f"P-{e}", p, e, 1200.0, MON, MON, 0))
     a = PEOPLE[A]
-    flagged = {A: a[:3], C: PEOPLE[C][:1], D: PEOPLE[D][:35]}
+    flagged = {A: a[:3], C: PEOPLE[C][:1], D: PEOPLE[D][:35], E: PEOPLE[E][:1]}
     for e, ps in flagged.items():
         for p in ps:
             rows["findings"].append(
@@ -140,10 +141,10 @@ def heat_of(con: duckdb.DuckDBPyConnection, enterprise_id: str) -> dict[tuple[in
     return {(cell // 24, cell % 24): minutes for cell, minutes in rows}
 
 
-def render_signals(out: Path, reverse: bool = False) -> None:
+def render_signals(out: Path, reverse: bool = False, **options: str) -> None:
     con = connect(reverse)
     try:
-        render_reports(con, out, load_policy("shanghai-2022"))
+        render_reports(con, out, load_policy("shanghai-2022"), **options)
     finally:
         con.close()
 
@@ -272,6 +273,13 @@ def test_enterprise_without_flagged_trainees_says_so_instead_of_charts(out: Path
     assert "未发现真实性信号。" in html
 
 
+def test_flagged_trainee_without_records_or_shared_devices_gets_sentences(out: Path) -> None:
+    html = page(out, E)
+    assert "1 名被标记学员没有带时间的学习、签到或考试记录。" in html
+    assert "没有设备被两名以上学员使用。" in html
+    assert not svg_of(html, "被标记学员的学习时间线") and not svg_of(html, "多名学员共用的设备")
+
+
 # --- shared devices ---
 
 
@@ -318,11 +326,21 @@ def test_signals_are_listed_apart_from_compliance_findings(out: Path) -> None:
 
 def test_no_page_shows_an_id_number_or_phone_whole(out: Path) -> None:
     pages = list(out.rglob("*.html"))
-    assert len(pages) == 5
+    assert len(pages) == 6
     for path in pages:
         text = path.read_text(encoding="utf-8")
         assert not ID_PATTERN.search(text), path.name
         assert not PHONE_PATTERN.search(text), path.name
+
+
+def test_chart_labels_follow_the_id_mask_pattern(tmp_path: Path) -> None:
+    render_signals(tmp_path / "out", id_mask="3*2")
+    html = page(tmp_path / "out", A)
+    person = PEOPLE[A][0]
+    label = f"学员A1 {person[:3]}{'*' * 13}{person[-2:]}"
+    assert label in svg_of(html, "被标记学员的学习时间线")
+    assert label in svg_of(html, "多名学员共用的设备")
+    assert masked(person) not in html
 
 
 def test_a_hostile_trainee_name_is_escaped_in_the_charts(out: Path) -> None:
