@@ -216,8 +216,11 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     `fetch`; `release` drops them.
     """
     con.execute(HEATMAP_SQL)
-    con.execute(TIMELINE_SQL, {"trainees": TIMELINE_TRAINEES, "events": TIMELINE_EVENTS})
-    con.execute(DEVICES_SQL, {"devices": SHARED_DEVICES, "blank": list(BLANK_DEVICE_IDS)})
+    flagged = con.execute(f"SELECT count(*) FROM ({FLAGGED_SQL} LIMIT 1)").fetchall()[0][0]
+    # without a flagged trainee (no authenticity rule, or none fired) skip reading activity
+    limit = "" if flagged else " LIMIT 0"
+    con.execute(TIMELINE_SQL + limit, {"trainees": TIMELINE_TRAINEES, "events": TIMELINE_EVENTS})
+    con.execute(DEVICES_SQL + limit, {"devices": SHARED_DEVICES, "blank": list(BLANK_DEVICE_IDS)})
 
 
 def release(con: duckdb.DuckDBPyConnection) -> None:
