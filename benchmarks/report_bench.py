@@ -73,6 +73,34 @@ SELECT project_id, person_id, enterprise_id, credited_minutes,
        42 AS an_ignored_column
 FROM claim_base;
 
+-- 24 sessions of 55 minutes a claim, a sign-in before each, one exam. One enterprise in ten
+-- has an operator studying for every fifth claim from one of four PCs at night (flagged by
+-- SAME_PC, an authenticity rule); everyone else studies by day on their own device, and every
+-- seventh sign-in has no device id.
+CREATE TABLE study_sessions AS
+SELECT row_number() OVER () AS _row, project_id, person_id,
+       CASE WHEN operated THEN TIMESTAMP '2022-03-02 22:00:00' + to_days(CAST(j AS INTEGER))
+                               + to_minutes(CAST(k AS INTEGER))
+            ELSE TIMESTAMP '2022-03-02 08:00:00' + to_days(CAST(j AS INTEGER))
+                 + to_minutes(CAST(hash(person_id, j) % 600 AS INTEGER)) END AS started_at,
+       started_at + INTERVAL 55 MINUTE AS ended_at, 'L' || j AS lesson_id,
+       CASE WHEN operated THEN 'PC-' || (k % 4) ELSE 'D-' || person_id END AS device_id,
+       '10.0.0.1' AS ip
+FROM (SELECT *, hash(enterprise_id) % 10 = 0 AND k % 5 = 0 AS operated FROM claim_base),
+     range(24) t(j);
+
+CREATE TABLE signins AS
+SELECT _row, project_id, person_id, started_at - INTERVAL 2 MINUTE AS signed_in_at,
+       CASE WHEN _row % 7 = 0 THEN '' ELSE device_id END AS device_id, ip
+FROM study_sessions;
+
+CREATE TABLE exams AS
+SELECT row_number() OVER () AS _row, project_id, person_id,
+       TIMESTAMP '2022-03-28 10:00:00' AS started_at,
+       TIMESTAMP '2022-03-28 10:40:00' AS submitted_at, 88.0 AS score, 60.0 AS pass_score,
+       'd' || (k % 3) AS answers_digest
+FROM claim_base;
+
 CREATE TABLE findings AS
 SELECT 'F' || row_number() OVER (ORDER BY enterprise_id, project_id, person_id) AS finding_id,
        rule_id, 'block' AS severity, enterprise_id, project_id, person_id,
@@ -88,7 +116,11 @@ FROM (SELECT *, 'HOURS_SHORT' AS rule_id FROM claim_base WHERE credited_minutes 
 UNION ALL
 SELECT 'E' || enterprise_id, 'ENTERPRISE_ID_INVALID', 'review', enterprise_id, NULL, NULL,
        '统一社会信用代码校验不通过', '{"enterprise_id": "' || enterprise_id || '"}'
-FROM enterprises WHERE hash(enterprise_id) % 9 = 0;
+FROM enterprises WHERE hash(enterprise_id) % 9 = 0
+UNION ALL
+SELECT 'S' || project_id || person_id, 'SAME_PC', 'review', enterprise_id, project_id, person_id,
+       '与其他学员在同一设备上学习', '{"device_id": "PC-' || (k % 4) || '"}'
+FROM claim_base WHERE hash(enterprise_id) % 10 = 0 AND k % 5 = 0;
 
 CREATE TABLE subsidy AS
 SELECT c.enterprise_id, c.project_id, c.person_id, CAST(600 AS DECIMAL(12, 2)) AS claimed_amount,
@@ -101,10 +133,12 @@ LEFT JOIN (SELECT project_id, person_id, string_agg(rule_id, ',' ORDER BY rule_i
   ON b.project_id = c.project_id AND b.person_id = c.person_id;
 
 CREATE TABLE rule_catalogue AS
-SELECT * FROM (VALUES ('HOURS_SHORT', 'block', '有效学习时长低于政策最低要求'),
-                      ('NO_QA', 'block', '无答疑辅导（互动问答）记录'),
-                      ('ENTERPRISE_ID_INVALID', 'review', '统一社会信用代码校验不通过'))
-    t(rule_id, severity, summary);
+SELECT * FROM (VALUES ('HOURS_SHORT', 'block', '有效学习时长低于政策最低要求', 'compliance'),
+                      ('NO_QA', 'block', '无答疑辅导（互动问答）记录', 'compliance'),
+                      ('ENTERPRISE_ID_INVALID', 'review', '统一社会信用代码校验不通过',
+                       'compliance'),
+                      ('SAME_PC', 'review', '多名学员在同一设备上学习', 'authenticity'))
+    t(rule_id, severity, summary, category);
 DROP TABLE claim_base;
 """
 
@@ -146,7 +180,7 @@ def main() -> None:
     built = time.perf_counter() - started
     counts = {
         t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
-        for t in ("enterprises", "trainees", "subsidy", "findings")
+        for t in ("enterprises", "trainees", "subsidy", "findings", "study_sessions")
     }
     print(f"tables built in {built:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     with tempfile.TemporaryDirectory() as tmp:

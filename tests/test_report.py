@@ -189,7 +189,14 @@ SCHEMAS = {
     "claim_facts": "project_id VARCHAR, person_id VARCHAR, enterprise_id VARCHAR, "
     "credited_minutes DOUBLE, first_activity_at TIMESTAMP, last_activity_at TIMESTAMP, "
     "some_other_fact INTEGER",
-    "rule_catalogue": "rule_id VARCHAR, severity VARCHAR, summary VARCHAR",
+    "rule_catalogue": "rule_id VARCHAR, severity VARCHAR, summary VARCHAR, category VARCHAR",
+    "study_sessions": "_row BIGINT, project_id VARCHAR, person_id VARCHAR, started_at TIMESTAMP, "
+    "ended_at TIMESTAMP, lesson_id VARCHAR, device_id VARCHAR, ip VARCHAR",
+    "signins": "_row BIGINT, project_id VARCHAR, person_id VARCHAR, signed_in_at TIMESTAMP, "
+    "device_id VARCHAR, ip VARCHAR",
+    "exams": "_row BIGINT, project_id VARCHAR, person_id VARCHAR, started_at TIMESTAMP, "
+    "submitted_at TIMESTAMP, score DECIMAL(14,2), pass_score DECIMAL(14,2), "
+    "answers_digest VARCHAR",
 }
 E1 = "91310000MA1FL0LX3F"
 HOSTILE_ID = "../../x"
@@ -220,10 +227,13 @@ def report_rows() -> dict[str, list[tuple]]:
         "subsidy": [],
         "findings": [],
         "rule_catalogue": [
-            ("HOURS_SHORT", "block", "有效学习时长低于政策最低要求"),
-            ("NO_QA", "block", "无答疑辅导（互动问答）记录"),
-            ("ORPHAN_RECORD", "review", "活动记录找不到对应项目或人员"),
+            ("HOURS_SHORT", "block", "有效学习时长低于政策最低要求", "compliance"),
+            ("NO_QA", "block", "无答疑辅导（互动问答）记录", "compliance"),
+            ("ORPHAN_RECORD", "review", "活动记录找不到对应项目或人员", "compliance"),
         ],
+        "study_sessions": [],
+        "signins": [],
+        "exams": [],
     }
     for person, (name, phone, minutes) in PEOPLE.items():
         rows["trainees"].append((E1, person, name, phone, "labor_contract", day, None))

@@ -16,6 +16,9 @@ from auditor.pipeline import AuditOptions, audit
 from auditor.report.render import page_name
 from tests.exports import write_export
 from tests.test_report import E1, hostile_world, render_direct
+from tests.test_report_signals import A as SIGNALS_E
+from tests.test_report_signals import C as HOSTILE_NAME_E
+from tests.test_report_signals import render_signals
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -51,6 +54,7 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
         AuditOptions(as_of=dt.date(2023, 6, 30)),
     )
     render_direct(tmp / "out" / "direct")  # findings with payloads in message and evidence
+    render_signals(tmp / "out" / "signals")  # heat map, timeline, shared devices
     return tmp / "out"
 
 
@@ -59,6 +63,8 @@ PAGES = {
     "enterprise": "enterprises/91310000MA1FL0LX3F.html",
     "hostile-id": f"enterprises/{page_name('../../X')}",
     "payloads": f"direct/enterprises/{E1}.html",
+    "signals": f"signals/enterprises/{SIGNALS_E}.html",
+    "hostile-name-in-charts": f"signals/enterprises/{HOSTILE_NAME_E}.html",
 }
 
 
@@ -96,8 +102,22 @@ def test_page_renders_chinese_without_errors_or_injected_script(
         fonts = _fonts_drawing_chinese(tab, where)
         assert any("CJK" in f["familyName"] and f["glyphCount"] > 0 for f in fonts), (where, fonts)
     ARTIFACTS.mkdir(exist_ok=True)
-    name = Path(page).stem + ("-payloads" if page.startswith("direct/") else "")
+    suffix = {"direct": "-payloads", "signals": "-signals"}.get(page.split("/")[0], "")
+    name = Path(page).stem + suffix
     tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    tab.close()
+
+
+def test_pattern_charts_draw_their_chinese_with_a_cjk_font(browser, out: Path) -> None:
+    """The timeline and device picture are plain SVG text: the page's CJK fonts draw it."""
+    tab = browser.new_page(viewport={"width": 1200, "height": 1400})
+    tab.goto((out / PAGES["signals"]).as_uri())
+    tab.wait_for_load_state("load")
+    for label in ("被标记学员的学习时间线", "多名学员共用的设备"):
+        chart = tab.locator(f'svg[aria-label="{label}"]')
+        assert chart.count() == 1 and chart.bounding_box()["width"] > 500, label
+        fonts = _fonts_drawing_chinese(tab, f"svg[aria-label='{label}'] text")
+        assert any("CJK" in f["familyName"] and f["glyphCount"] > 0 for f in fonts), (label, fonts)
     tab.close()
 
 

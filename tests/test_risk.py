@@ -22,6 +22,7 @@ from auditor.pipeline import AuditOptions, audit
 from auditor.policy import load_policy
 from auditor.report import render_reports
 from auditor.risk import RiskFormulaError, compute_risk, load_formula
+from tests.test_report import SCHEMAS as REPORT_SCHEMAS
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2023, 6, 30)
@@ -45,6 +46,8 @@ TABLES = {
     "questions VARCHAR[]",
     "rejects": "source_table VARCHAR, file VARCHAR, source_row BIGINT, column_name VARCHAR, "
     "reason VARCHAR, enterprise_id VARCHAR, project_id VARCHAR, person_id VARCHAR",
+    # the activity tables the enterprise pages draw (empty here)
+    **{t: REPORT_SCHEMAS[t] for t in ("study_sessions", "signins", "exams")},
 }
 CATALOGUE = [
     ("HOURS_SHORT", "block", "学时不足", "compliance", []),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from .patterns import DEVICE_TRAINEES, SHARED_DEVICES, TIMELINE_EVENTS, TIMELINE_TRAINEES
+
 
 def _help(text: str) -> dict[str, str]:
     return {"help": text}
@@ -118,6 +120,16 @@ NO_RISK = RiskView(0, 0, 0.0, 0, [], [])
 
 
 @dataclass(frozen=True)
+class SignalGroup:
+    """One authenticity rule's findings at an enterprise."""
+
+    rule_id: str = field(metadata=_help("rule ID"))
+    summary: str = field(metadata=_help("what the rule looks for, in Chinese"))
+    trainees: int = field(metadata=_help("trainees it flagged"))
+    findings: list[FindingView] = field(metadata=_help("its findings, with their evidence"))
+
+
+@dataclass(frozen=True)
 class IndexContext:
     """The index page: every enterprise, where to look first."""
 
@@ -143,17 +155,85 @@ class EnterpriseContext:
     documented_template = "enterprise.html.j2"
     policy_title: str = field(metadata=_help("the policy's title"))
     enterprise: EnterpriseRow = field(metadata=_help("the enterprise's summary row"))
-    findings: list[FindingView] = field(metadata=_help("blocking first, then by project, person"))
+    findings: list[FindingView] = field(
+        metadata=_help(
+            "compliance findings (authenticity ones are in `signals`): blocking first, "
+            "then by project, person"
+        )
+    )
     trainees: list[TraineeRow] = field(metadata=_help("one row per claim, by project and person"))
     min_study_minutes: int = field(metadata=_help("the policy's minimum credited study time"))
     study_chart_svg: str = field(metadata=_help("inline SVG: credited study time histogram"))
     risk: RiskView = field(
         default=NO_RISK, metadata=_help("risk score, rank and breakdown (template _risk.html.j2)")
     )
+    signals: list[SignalGroup] = field(
+        default_factory=list,
+        metadata=_help("findings of authenticity rules, one group per rule, by rule ID"),
+    )
+    heatmap_svg: str = field(
+        default="",
+        metadata=_help(
+            "inline SVG: minutes of study of all its claims by weekday x hour; '' without study"
+        ),
+    )
+    heatmap_peak_minutes: float = field(
+        default=0.0, metadata=_help("minutes of study in the busiest weekday x hour cell")
+    )
+    flagged_trainees: int = field(
+        default=0, metadata=_help("trainees with a finding of an authenticity rule")
+    )
+    timeline_svg: str = field(
+        default="",
+        metadata=_help(
+            "inline SVG: one row per flagged trainee (sessions as bars, sign-ins and exam "
+            "submissions as ticks); '' when none has a dated record"
+        ),
+    )
+    timeline_trainees: int = field(
+        default=0,
+        metadata=_help(f"flagged trainees drawn in the timeline (at most {TIMELINE_TRAINEES})"),
+    )
+    timeline_capped: bool = field(
+        default=False,
+        metadata=_help(
+            f"some trainee has more records than a row draws ({TIMELINE_EVENTS:,}): "
+            "the latest are left out"
+        ),
+    )
+    shared_devices: int = field(
+        default=0,
+        metadata=_help(
+            "devices used by 2+ of its trainees (blank device IDs never count); "
+            "counted only where a trainee is flagged"
+        ),
+    )
+    devices_svg: str = field(
+        default="",
+        metadata=_help("inline SVG: shared devices linked to the trainees who used them"),
+    )
+    devices_shown: int = field(
+        default=0, metadata=_help(f"devices drawn, most trainees first (at most {SHARED_DEVICES})")
+    )
+    device_trainees_hidden: int = field(
+        default=0,
+        metadata=_help(
+            f"trainees of the drawn devices left out (at most {DEVICE_TRAINEES} are drawn)"
+        ),
+    )
 
 
 PAGES = {"index": IndexContext, "enterprise": EnterpriseContext}
-ROWS = (EnterpriseRow, RuleCount, FindingView, TraineeRow, RiskView, RiskTerm, SignalCount)
+ROWS = (
+    EnterpriseRow,
+    RuleCount,
+    FindingView,
+    TraineeRow,
+    RiskView,
+    RiskTerm,
+    SignalCount,
+    SignalGroup,
+)
 
 
 def field_help(cls: type) -> dict[str, str]:

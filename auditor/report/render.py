@@ -23,6 +23,7 @@ import jinja2
 from ..policy import Policy
 from ..privacy import ID_IN_TEXT, PHONE_IN_TEXT, mask, parse_mask
 from ..resources import reports_dir
+from . import patterns
 from .charts import BINS, bin_edges_minutes, gap_chart, histogram_frame, rules_chart
 from .context import (
     EnterpriseContext,
@@ -33,8 +34,11 @@ from .context import (
     RiskView,
     RuleCount,
     SignalCount,
+    SignalGroup,
     TraineeRow,
 )
+from .pattern_charts import devices_chart, heatmap_frame, timeline_chart
+from .patterns import AUTHENTICITY, DEVICE_TRAINEES, EnterprisePatterns
 
 SAFE_NAME = re.compile(r"[^0-9A-Za-z_-]")
 GAP_CHART_ENTERPRISES = 30
@@ -293,6 +297,15 @@ def render_reports(
     pages = out_dir / "enterprises"
     pages.mkdir(exist_ok=True)
     frame = histogram_frame(min_minutes)
+    heat_frame = heatmap_frame()
+    authenticity = {
+        r[0]
+        for r in con.execute(
+            "SELECT rule_id FROM rule_catalogue WHERE category = ?", [AUTHENTICITY]
+        ).fetchall()
+    }
+    rule_summaries = {r.rule_id: r.summary for r in rule_counts}
+    patterns.prepare(con)  # every enterprise's activity patterns, read once
     template = env.get_template("enterprise.html.j2")
     step_minutes = bin_edges_minutes(min_minutes)[1]
     # NOTE: pages are written in enterprise_id order, a batch at a time, so that only one
@@ -306,6 +319,8 @@ def render_reports(
         bins = _grouped(con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS}))
         terms = _grouped(con.execute(RISK_TERMS_SQL, ids)) if has_risk else {}
         signals = _grouped(con.execute(SIGNALS_SQL, ids)) if has_risk else {}
+        activity = patterns.fetch(con, ids["ids"])
+        heat = heat_frame.render_batch(con, ids["ids"])
         for done, row in enumerate(batch, start=start + 1):
             hide = functools.partial(
                 mask_free_text, id_mask=head_tail, keep=frozenset({row.enterprise_id})
@@ -313,13 +328,14 @@ def render_reports(
             counts = [0] * (BINS + 1)
             for b, n in bins.get(row.enterprise_id, []):
                 counts[b] = n
+            views = [
+                FindingView(f[0], f[1], f[2], f[3], f[4], hide(f[5]), hide(_pretty(f[6])))
+                for f in findings.get(row.enterprise_id, [])
+            ]
             context = EnterpriseContext(
                 policy_title=policy.title,
                 enterprise=row,
-                findings=[
-                    FindingView(f[0], f[1], f[2], f[3], f[4], hide(f[5]), hide(_pretty(f[6])))
-                    for f in findings.get(row.enterprise_id, [])
-                ],
+                findings=[v for v in views if v.rule_id not in authenticity],
                 trainees=[
                     TraineeRow(t[0], t[1], t[2], t[3], float(t[4]), t[5], t[6], float(t[7]))
                     for t in trainees.get(row.enterprise_id, [])
@@ -337,11 +353,72 @@ def render_reports(
                     ],
                     signals=[SignalCount(*g) for g in signals.get(row.enterprise_id, [])],
                 ),
+                signals=_signal_groups(
+                    [v for v in views if v.rule_id in authenticity], rule_summaries
+                ),
+                **_pattern_fields(
+                    activity.get(row.enterprise_id, EnterprisePatterns()),
+                    heat.get(row.enterprise_id, ("", 0.0)),
+                    hide,
+                    head_tail,
+                ),
             )
             _write(pages / row.page, template.render(**_fields(context)))
             if progress and (done % 500 == 0 or done == len(rows)):
                 progress(done, len(rows))
+    patterns.release(con)
     return len(rows) + 1
+
+
+def _signal_groups(views: list[FindingView], summaries: dict[str, str]) -> list[SignalGroup]:
+    """Authenticity findings grouped by rule (by rule ID), each group in the findings' order."""
+    groups: dict[str, list[FindingView]] = {}
+    for v in views:
+        groups.setdefault(v.rule_id, []).append(v)
+    return [
+        SignalGroup(
+            rule_id=rule_id,
+            summary=summaries.get(rule_id, ""),
+            trainees=len({v.person_id for v in group if v.person_id}),
+            findings=group,
+        )
+        for rule_id, group in sorted(groups.items())
+    ]
+
+
+def _pattern_fields(
+    page: EnterprisePatterns,
+    heat: tuple[str, float],
+    hide: Callable[[str], str],
+    id_mask: tuple[int, int],
+) -> dict[str, Any]:
+    """The EnterpriseContext fields drawn from the enterprise's activity: charts and counts.
+
+    Labels name a trainee by name (free text: IDs and phones typed into it masked) and masked
+    ID; device IDs are shown, with anything that looks like an ID number or phone masked.
+    """
+
+    def label(name: str, person_id: str) -> str:
+        shown = mask(person_id, *id_mask)
+        return f"{hide(name)[:8]} {shown}" if name else shown
+
+    drawn: dict[str, tuple[str, str, bool]] = {}
+    for device in page.devices:
+        for user in device.users:
+            drawn.setdefault(user[0], user)
+    trainees = list(drawn.values())[:DEVICE_TRAINEES]
+    return {
+        "heatmap_svg": heat[0],
+        "heatmap_peak_minutes": heat[1],
+        "flagged_trainees": page.flagged,
+        "timeline_svg": timeline_chart(page.timeline, label) if page.timeline else "",
+        "timeline_trainees": len(page.timeline),
+        "timeline_capped": any(r.capped for r in page.timeline),
+        "shared_devices": page.shared_devices,
+        "devices_svg": devices_chart(page.devices, trainees, label, hide) if page.devices else "",
+        "devices_shown": len(page.devices),
+        "device_trainees_hidden": len(drawn) - len(trainees),
+    }
 
 
 def hours(minutes: float) -> str:
