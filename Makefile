@@ -33,7 +33,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 bench: setup
-	$(BIN)/python benchmarks/run_benchmark.py --sessions 10000000 --check-limits
+	$(BIN)/python benchmarks/run_benchmark.py --sessions 10000000 --fraud --check-limits
 
 clean:
 	rm -rf $(VENV) out build dist

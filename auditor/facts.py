@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import graphlib
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,10 +133,14 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, folder: Path | None = 
         con.unregister("reference_arrow")
 
 
-def materialize(con: duckdb.DuckDBPyConnection, queries: list[FactQuery]) -> None:
-    """Create each fact table from its query, in the given order."""
+def materialize(con: duckdb.DuckDBPyConnection, queries: list[FactQuery]) -> dict[str, float]:
+    """Create each fact table from its query, in the given order; seconds per fact table."""
+    seconds: dict[str, float] = {}
     for q in queries:
+        start = time.perf_counter()
         try:
             con.execute(f"CREATE OR REPLACE TABLE {q.name} AS {q.sql}")
         except duckdb.Error as exc:
             raise RuleError(f"fact file {q.name}.sql failed: {exc}") from exc
+        seconds[q.name] = round(time.perf_counter() - start, 3)
+    return seconds

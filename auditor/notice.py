@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 
 from .errors import NoticeError
-from .papers import NOTICE_HEADERS
+from .papers import NAMED_CLAIMS_SQL, NOTICE_HEADERS
 from .privacy import PHONE_IN_TEXT, mask, mask_text, parse_mask
 
 # Problem kinds, in the order they are listed for one line.
@@ -76,21 +76,12 @@ ID_LENGTH = 18
 BLANKS = re.compile(r"\s+")
 MAX_LISTED = 5
 
-CLAIMS_SQL = """
-SELECT
-    coalesce(s.enterprise_id, ''), coalesce(e.name, ''), s.project_id, coalesce(p.title, ''),
-    s.person_id, coalesce(t.name, ''), s.verified_amount, s.payable, s.blocking_rules
-FROM subsidy s
-LEFT JOIN (SELECT enterprise_id, min(name) AS name FROM enterprises GROUP BY enterprise_id) e
-    ON e.enterprise_id = s.enterprise_id
-LEFT JOIN (SELECT project_id, min(title) AS title FROM projects GROUP BY project_id) p
-    ON p.project_id = s.project_id
-LEFT JOIN (
-    SELECT enterprise_id, person_id, min(name) AS name FROM trainees
-    GROUP BY enterprise_id, person_id
-) t ON t.enterprise_id = s.enterprise_id AND t.person_id = s.person_id
-ORDER BY s.enterprise_id NULLS LAST, s.project_id, s.person_id
-"""
+CLAIMS_SQL = (
+    "SELECT coalesce(enterprise_id, ''), coalesce(enterprise_name, ''), project_id, "
+    "coalesce(project_title, ''), person_id, trainee_name, verified_amount, payable, "
+    "blocking_rules FROM (" + NAMED_CLAIMS_SQL + ") s "
+    "ORDER BY enterprise_id NULLS LAST, project_id, person_id"
+)
 
 
 @dataclass(frozen=True)

@@ -193,13 +193,15 @@ def _xlsx_cell(value: object) -> object:
 # claims only, ID numbers masked. `auditor check-notice` (notice.py) recognises these headers.
 NOTICE_HEADERS = ("序号", "企业名称", "姓名", "身份证号", "培训项目", "补贴金额(元)")
 NOTICE_SHEET = "公示名单"
-NOTICE_SQL = """
+# Each claim with the names people read: its enterprise's name, its project's title and the
+# trainee's name on that enterprise's roster ('' where unknown). The notice and check-notice
+# both read claims this way.
+NAMED_CLAIMS_SQL = """
 SELECT
-    {enterprise} AS enterprise_name,
-    {name} AS name,
-    {person} AS person_id,
-    {project} AS project,
-    s.verified_amount
+    s.*,
+    e.name AS enterprise_name,
+    p.title AS project_title,
+    coalesce(t.name, '') AS trainee_name
 FROM subsidy s
 LEFT JOIN (SELECT enterprise_id, min(name) AS name FROM enterprises GROUP BY enterprise_id) e
     ON e.enterprise_id = s.enterprise_id
@@ -210,9 +212,12 @@ LEFT JOIN (
     FROM trainees
     GROUP BY enterprise_id, person_id
 ) t ON t.enterprise_id = s.enterprise_id AND t.person_id = s.person_id
-WHERE s.payable
-ORDER BY s.enterprise_id, s.project_id, s.person_id
 """
+NOTICE_SQL = (
+    "SELECT {enterprise} AS enterprise_name, {name} AS name, {person} AS person_id, "
+    "{project} AS project, s.verified_amount FROM (" + NAMED_CLAIMS_SQL + ") s "
+    "WHERE s.payable ORDER BY s.enterprise_id, s.project_id, s.person_id"
+)
 
 
 def mask_sql(expr: str, keep_head: int, keep_tail: int) -> str:
@@ -228,10 +233,10 @@ def mask_sql(expr: str, keep_head: int, keep_tail: int) -> str:
 def public_notice_sql(id_mask: tuple[int, int]) -> str:
     """The notice's rows: enterprise name, trainee name, masked ID, project title, amount."""
     return NOTICE_SQL.format(
-        enterprise=_formula_safe("coalesce(e.name, s.enterprise_id, '')"),
-        name=_formula_safe("coalesce(t.name, '')"),
+        enterprise=_formula_safe("coalesce(s.enterprise_name, s.enterprise_id, '')"),
+        name=_formula_safe("s.trainee_name"),
         person=_formula_safe(mask_sql("s.person_id", *id_mask)),
-        project=_formula_safe("coalesce(p.title, s.project_id)"),
+        project=_formula_safe("coalesce(s.project_title, s.project_id)"),
     )
 
 

@@ -48,6 +48,7 @@ class AuditRun:
     outcomes: list[RuleOutcome] = field(default_factory=list)
     ingested: IngestResult | None = None
     as_of: dt.date | None = None
+    fact_seconds: dict[str, float] = field(default_factory=dict)  # inside the "facts" phase
 
     @contextmanager
     def phase(self, name: str, progress: Progress | None, detail: str = "") -> Iterator[None]:
@@ -156,7 +157,7 @@ def _run(
             [q for q in queries if q.name in later],
         ):
             with run.phase("facts", progress, ", ".join(q.name for q in round_queries)):
-                facts.materialize(con, round_queries)
+                run.fact_seconds.update(facts.materialize(con, round_queries))
             con.execute("CHECKPOINT")
             for q in round_queries:
                 table_rules = [r for r in rules if r.table == q.name]
@@ -328,6 +329,7 @@ def _manifest(
         "other_inputs": {str(p.resolve()): sha256_of(p) for p in extra},
         "counts": run.counts,
         "timings": run.timings,
+        "fact_seconds": run.fact_seconds,
         "validation": {
             "rules_evaluated": len(run.outcomes),
             "rules_failed": sorted(o.rule.id for o in run.outcomes if not o.success),

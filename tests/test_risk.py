@@ -27,18 +27,10 @@ from tests.test_report import SCHEMAS as REPORT_SCHEMAS
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2023, 6, 30)
 
+# The pipeline's schemas (as tests/test_report.py builds them), with what risk and the papers
+# read besides: the catalogue's questions, the claim's import time, rejects.
 TABLES = {
-    "enterprises": "enterprise_id VARCHAR, name VARCHAR, district VARCHAR, size_class VARCHAR, "
-    "main_business VARCHAR",
-    "projects": "project_id VARCHAR, enterprise_id VARCHAR, course_id VARCHAR, title VARCHAR, "
-    "approved_on DATE, platform_name VARCHAR, platform_kind VARCHAR",
-    "trainees": "enterprise_id VARCHAR, person_id VARCHAR, name VARCHAR, phone VARCHAR, "
-    "employment VARCHAR, employed_from DATE, employed_to DATE",
-    "findings": "finding_id VARCHAR, rule_id VARCHAR, severity VARCHAR, enterprise_id VARCHAR, "
-    "project_id VARCHAR, person_id VARCHAR, message VARCHAR, evidence VARCHAR",
-    "subsidy": "enterprise_id VARCHAR, project_id VARCHAR, person_id VARCHAR, "
-    "claimed_amount DECIMAL(14,2), payable BOOLEAN, verified_amount DECIMAL(14,2), "
-    "blocking_rules VARCHAR",
+    **REPORT_SCHEMAS,
     "claim_facts": "project_id VARCHAR, person_id VARCHAR, enterprise_id VARCHAR, "
     "credited_minutes DOUBLE, first_activity_at TIMESTAMP, last_activity_at TIMESTAMP, "
     "imported_at TIMESTAMP",
@@ -46,8 +38,6 @@ TABLES = {
     "questions VARCHAR[]",
     "rejects": "source_table VARCHAR, file VARCHAR, source_row BIGINT, column_name VARCHAR, "
     "reason VARCHAR, enterprise_id VARCHAR, project_id VARCHAR, person_id VARCHAR",
-    # the activity tables the enterprise pages draw (empty here)
-    **{t: REPORT_SCHEMAS[t] for t in ("study_sessions", "signins", "exams")},
 }
 CATALOGUE = [
     ("HOURS_SHORT", "block", "学时不足", "compliance", []),
