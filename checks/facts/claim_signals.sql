@@ -28,6 +28,7 @@ SELECT
     coalesce(y.implausible_day, 0) AS implausible_day,
     y.busiest_day,
     y.busiest_day_minutes,
+    y.long_days,
     y.night_days,
     y.first_night_day,
     coalesce(r.regular_sessions, 1) AS regular_sessions,

@@ -6,11 +6,16 @@
 -- length_s       ended_at - started_at in seconds
 -- device         device_id trimmed; '' when none
 -- enterprise_id  the project's enterprise; '' when the project is unknown
+-- claim_key, enterprise_key   64-bit hashes of (project_id, person_id) and of enterprise_id:
+--                compact keys for counting crowded buckets (a collision only merges counts,
+--                so it can let a bucket through, never hide one; results use the real keys)
 SELECT
     s._row,
     s.project_id,
     s.person_id,
     coalesce(p.enterprise_id, '') AS enterprise_id,
+    key_of(s.project_id, s.person_id) AS claim_key,
+    key_of(coalesce(p.enterprise_id, ''), '') AS enterprise_key,
     s.started_at,
     s.ended_at,
     epoch_seconds(s.started_at) AS start_s,

@@ -12,14 +12,57 @@
 -- NOTE: a group is found from its earliest-starting session (the anchor: every member starts at
 -- most the tolerance after it and ends within the tolerance of its end) and its earliest end
 -- (the floor). Starts and ends are bucketed by the tolerance, so an anchor meets only sessions
--- in neighbouring buckets of both: never every pair of sessions.
+-- in neighbouring buckets of both: never every pair of sessions. Before that, counts per bucket
+-- (hash aggregates, no sort) keep only sessions with enough neighbours to be in a group.
 WITH bucketed AS (
-    SELECT s._row, s.project_id, s.person_id, s.enterprise_id, s.started_at, s.start_s, s.end_s,
+    SELECT s._row, s.project_id, s.person_id, s.enterprise_id, s.enterprise_key, s.started_at,
+           s.start_s, s.end_s,
            CAST(floor(s.start_s / pol.lockstep_tolerance_seconds) AS BIGINT) AS sb,
            CAST(floor(s.end_s / pol.lockstep_tolerance_seconds) AS BIGINT) AS eb
     FROM sessions s
     CROSS JOIN policy pol
     WHERE s.enterprise_id <> ''
+),
+keyed AS (
+    -- two grids of buckets twice the tolerance wide, the second shifted by the tolerance: a
+    -- group's starts (all within the tolerance) lie in one bucket of at least one grid; so do
+    -- its ends
+    SELECT b.*,
+           CAST(floor(b.start_s / (2 * pol.lockstep_tolerance_seconds)) AS BIGINT) AS s1,
+           CAST(floor((b.start_s + pol.lockstep_tolerance_seconds)
+                      / (2 * pol.lockstep_tolerance_seconds)) AS BIGINT) AS s2,
+           CAST(floor(b.end_s / (2 * pol.lockstep_tolerance_seconds)) AS BIGINT) AS e1,
+           CAST(floor((b.end_s + pol.lockstep_tolerance_seconds)
+                      / (2 * pol.lockstep_tolerance_seconds)) AS BIGINT) AS e2
+    FROM bucketed b
+    CROSS JOIN policy pol
+),
+crowded_s1 AS (
+    SELECT enterprise_key, s1 FROM keyed GROUP BY enterprise_key, s1
+    HAVING count(*) >= max((SELECT lockstep_min_trainees FROM policy))
+),
+crowded_s2 AS (
+    SELECT enterprise_key, s2 FROM keyed GROUP BY enterprise_key, s2
+    HAVING count(*) >= max((SELECT lockstep_min_trainees FROM policy))
+),
+crowded_e1 AS (
+    SELECT enterprise_key, e1 FROM keyed GROUP BY enterprise_key, e1
+    HAVING count(*) >= max((SELECT lockstep_min_trainees FROM policy))
+),
+crowded_e2 AS (
+    SELECT enterprise_key, e2 FROM keyed GROUP BY enterprise_key, e2
+    HAVING count(*) >= max((SELECT lockstep_min_trainees FROM policy))
+),
+suspects AS (
+    -- only a session in a crowded start bucket and a crowded end bucket can be in a group
+    SELECT k._row, k.project_id, k.person_id, k.enterprise_id, k.started_at, k.start_s, k.end_s,
+           k.sb, k.eb
+    FROM keyed k
+    LEFT JOIN crowded_s1 a ON a.enterprise_key = k.enterprise_key AND a.s1 = k.s1
+    LEFT JOIN crowded_s2 b ON b.enterprise_key = k.enterprise_key AND b.s2 = k.s2
+    LEFT JOIN crowded_e1 c ON c.enterprise_key = k.enterprise_key AND c.e1 = k.e1
+    LEFT JOIN crowded_e2 d ON d.enterprise_key = k.enterprise_key AND d.e2 = k.e2
+    WHERE (a.s1 IS NOT NULL OR b.s2 IS NOT NULL) AND (c.e1 IS NOT NULL OR d.e2 IS NOT NULL)
 ),
 start_offsets AS (
     SELECT 0 AS d UNION ALL SELECT 1 AS d
@@ -29,10 +72,10 @@ end_offsets AS (
 ),
 candidates AS (
     SELECT a._row AS anchor, t._row, t.person_id, t.end_s
-    FROM bucketed a
+    FROM suspects a
     CROSS JOIN start_offsets o1
     CROSS JOIN end_offsets o2
-    JOIN bucketed t ON t.enterprise_id = a.enterprise_id AND t.sb = a.sb + o1.d
+    JOIN suspects t ON t.enterprise_id = a.enterprise_id AND t.sb = a.sb + o1.d
                    AND t.eb = a.eb + o2.d
     CROSS JOIN policy pol
     WHERE t.start_s >= a.start_s AND t.start_s <= a.start_s + pol.lockstep_tolerance_seconds
@@ -70,7 +113,7 @@ partners AS (
 lockstep_sessions AS (
     SELECT s.project_id, s.person_id, s._row, s.started_at, p.partners, p.partner
     FROM partners p
-    JOIN bucketed s ON s._row = p._row
+    JOIN suspects s ON s._row = p._row
 ),
 per_claim AS (
     SELECT project_id, person_id, count(DISTINCT day_of(started_at)) AS lockstep_days,

@@ -11,31 +11,44 @@
 -- device_near_text       the near pair as a clause of the message, '' when none
 -- device_rows            data rows in study_sessions of this person's first and last session
 --                        on the device, "12-40"
--- NOTE: extended to [start, end + gap], sessions on one device form islands (sorted by start, a
+-- NOTE: only devices of two or more persons are looked at (most devices are one person's);
+-- distinct persons are counted by grouping twice, not count(DISTINCT), which cannot spill
+-- under a small memory limit. Extended to [start, end + gap], sessions on one device form islands (sorted by start, a
 -- new island begins past the furthest end so far); two persons come within the gap exactly
 -- when they share an island, so no pair of sessions is compared.
-WITH on_device AS (
-    SELECT s.*, s.end_s + pol.shared_device_gap_minutes * 60 AS reach_s
+WITH device_people AS (
+    SELECT device, count(*) AS persons
+    FROM (SELECT DISTINCT device, person_id FROM sessions WHERE device <> '') d
+    GROUP BY device
+    HAVING count(*) >= 2
+),
+on_device AS (
+    SELECT s._row, s.project_id, s.person_id, s.device, s.started_at, s.start_s,
+           s.end_s + pol.shared_device_gap_minutes * 60 AS reach_s
     FROM sessions s
+    JOIN device_people d ON d.device = s.device
     CROSS JOIN policy pol
-    WHERE s.device <> ''
 ),
 marked AS (
-    SELECT *,
+    SELECT _row, device, start_s,
            CASE WHEN start_s > max(reach_s) OVER (
                     PARTITION BY device ORDER BY start_s, _row
                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
                 THEN 1 ELSE 0 END AS new_island
     FROM on_device
 ),
-islands AS (
-    SELECT *, sum(new_island) OVER (PARTITION BY device ORDER BY start_s, _row
-                                    ROWS UNBOUNDED PRECEDING) AS island
+numbered AS (
+    SELECT _row, sum(new_island) OVER (PARTITION BY device ORDER BY start_s, _row
+                                       ROWS UNBOUNDED PRECEDING) AS island
     FROM marked
 ),
+islands AS (
+    SELECT d._row, d.project_id, d.person_id, d.device, d.started_at, n.island
+    FROM on_device d
+    JOIN numbered n ON n._row = d._row
+),
 island_people AS (
-    SELECT device, island, count(DISTINCT person_id) AS persons,
-           min(person_id) AS min_person, max(person_id) AS max_person
+    SELECT device, island, min(person_id) AS min_person, max(person_id) AS max_person
     FROM islands
     GROUP BY device, island
 ),
@@ -46,13 +59,8 @@ near AS (
            min(i.started_at) AS near_at
     FROM islands i
     JOIN island_people p ON p.device = i.device AND p.island = i.island
-    WHERE p.persons >= 2
+    WHERE p.min_person <> p.max_person
     GROUP BY i.project_id, i.person_id, i.device
-),
-device_people AS (
-    SELECT device, count(DISTINCT person_id) AS persons
-    FROM on_device
-    GROUP BY device
 ),
 per_device AS (
     SELECT
