@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from .workbook import write_table
+from .workbook import Sheet, write_sheets, write_table
 
 FINDINGS_ORDER = (
     "enterprise_id NULLS LAST, project_id NULLS LAST, person_id NULLS LAST, rule_id, finding_id"
@@ -39,7 +39,6 @@ REJECT_COLUMNS = (
 )  # fmt: skip
 TEXT_COLUMNS = {"source_table", "file", "column_name", "reason", "enterprise_name", "name", "phone", "rules", "finding_id", "rule_id", "severity", "enterprise_id", "project_id", "person_id",
                 "message", "evidence", "blocking_rules"}  # fmt: skip
-XLSX_MAX_ROWS = 1_048_575  # one header row
 
 
 CALLBACK_COLUMNS = (
@@ -147,46 +146,33 @@ def write_papers(
     con.execute(f"COPY ({risk}) TO {_path_literal(out / 'risk.csv')} (HEADER)")
     rejects = _select("rejects", REJECT_COLUMNS, "file, source_row", redact)
     con.execute(f"COPY ({rejects}) TO {_path_literal(out / 'rejects.csv')} (HEADER)")
-    write_findings_xlsx(con, out / "findings.xlsx", findings)
+    write_findings_xlsx(con, out / "findings.xlsx", findings, as_of)
     write_public_notice(con, out, id_mask, as_of)
 
 
-def write_findings_xlsx(con: duckdb.DuckDBPyConnection, path: Path, findings_sql: str) -> None:
-    """One sheet per rule (a second sheet when a rule exceeds Excel's row limit)."""
-    import openpyxl  # NOTE: only this output needs it
-
-    book = openpyxl.Workbook(write_only=True)
-    summary = book.create_sheet("summary")
-    summary.append(["rule_id", "severity", "findings"])
+def write_findings_xlsx(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    findings_sql: str,
+    as_of: dt.date | None = None,
+) -> None:
+    """One sheet per rule (a second sheet when a rule exceeds Excel's row limit), after a
+    summary; byte-reproducible (workbook.py), dated `as_of`."""
     counts = con.execute(
         "SELECT rule_id, min(severity), count(*) FROM findings GROUP BY rule_id ORDER BY rule_id"
     ).fetchall()
-    for row in counts:
-        summary.append(list(row))
-    for rule_id, _severity, _count in counts:
+
+    def rule_rows(rule_id: str) -> Iterator[tuple[Any, ...]]:
         cursor = con.execute(
             f"SELECT * FROM ({findings_sql}) WHERE rule_id = ? ORDER BY {FINDINGS_ORDER}", [rule_id]
         )
-        part, sheet, written = 1, None, XLSX_MAX_ROWS
         while batch := cursor.fetchmany(10_000):
-            for row in batch:
-                if written >= XLSX_MAX_ROWS:
-                    sheet = book.create_sheet(rule_id if part == 1 else f"{rule_id} ({part})")
-                    sheet.append(list(FINDINGS_COLUMNS))
-                    part, written = part + 1, 0
-                assert sheet is not None
-                sheet.append([_xlsx_cell(v) for v in row])
-                written += 1
-    book.save(path)
+            yield from batch
 
-
-def _xlsx_cell(value: object) -> object:
-    """Control characters Excel cannot store, written as \\xNN (the CSV keeps them as they are)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
-        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-    return value
+    sheets: list[Sheet] = [("summary", ("rule_id", "severity", "findings"), counts)]
+    sheets += [(rule_id, FINDINGS_COLUMNS, rule_rows(rule_id)) for rule_id, _, _ in counts]
+    stamp = dt.datetime.combine(as_of or dt.date(2000, 1, 1), dt.time())
+    write_sheets(path, sheets, stamp)
 
 
 # The public notice (公示) of the subsidised trainees as district offices publish it: payable

@@ -100,6 +100,9 @@ class _Sheet:
         self.fh.close()
 
 
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Cell]]]  # name, header, rows
+
+
 def write_table(
     path: Path,
     sheet_name: str,
@@ -111,17 +114,28 @@ def write_table(
 
     Decimals are amounts shown with two decimals; ints are numbers; anything else is text.
     """
+    write_sheets(path, [(sheet_name, header, rows)], created)
+
+
+def write_sheets(path: Path, sheets: Iterable[Sheet], created: dt.datetime) -> None:
+    """Several tables as one workbook, a sheet each (and `name (2)`, … past Excel's limit).
+
+    The rows of each sheet are consumed in turn, so they may come from one cursor after another.
+    """
     names: list[str] = []
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as book:
-        sheet = _Sheet(book, 1, header)
-        names.append(sheet_name)
-        for row in rows:
-            if sheet.rows >= MAX_ROWS:
-                sheet.close()
-                names.append(f"{sheet_name} ({len(names) + 1})")
-                sheet = _Sheet(book, len(names), header)
-            sheet.append(row)
-        sheet.close()
+        for sheet_name, header, rows in sheets:
+            sheet = _Sheet(book, len(names) + 1, header)
+            names.append(sheet_name)
+            part = 1
+            for row in rows:
+                if sheet.rows >= MAX_ROWS:
+                    sheet.close()
+                    part += 1
+                    names.append(f"{sheet_name} ({part})")
+                    sheet = _Sheet(book, len(names), header)
+                sheet.append(row)
+            sheet.close()
         for name, text in _package(names, created):
             info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -133,7 +133,9 @@ def test_two_runs_are_byte_identical(report_out: Path, tmp_path: Path) -> None:
     audit(export, "shanghai-2022", tmp_path / "again", AuditOptions(as_of=dt.date(2023, 6, 30)))
     for name in [
         "findings.csv",
+        "findings.xlsx",
         "subsidy.csv",
+        "risk.csv",
         "index.html",
         *(f"enterprises/{p.name}" for p in (report_out / "enterprises").iterdir()),
     ]:
