@@ -163,6 +163,17 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: P
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {reader[fmt]}", [str(path)]).fetchall()
         names = [r[0] for r in described]
+        types = [str(r[1]) for r in described]
+        if fmt == "jsonl" and any(_is_temporal(t) for t in types):
+            # NOTE: JSON has no time type: DuckDB guesses one from a sample of the strings, and a
+            # later string in another form (an offset, a zone name) then fails the whole read.
+            # Times are read as text, and ingest alone decides what an offset means.
+            types = ["VARCHAR" if _is_temporal(t) else t for t in types]
+            spec = ", ".join(
+                f"{_string_literal(n)}: {_string_literal(t)}"
+                for n, t in zip(names, types, strict=True)
+            )
+            reader["jsonl"] = f"read_json(?, format = 'newline_delimited', columns = {{{spec}}})"
         # NOTE: typed columns stay typed; ingest parses only what arrives as text. Parquet is
         # read in place through a view (a copy of 10 M rows costs seconds); JSONL is copied,
         # so that a malformed line is reported here, naming the file.
@@ -175,7 +186,11 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: P
         )
     except duckdb.Error as exc:
         raise ExportError(f"not a readable {fmt} file: {_first_line(exc)}", file=path.name) from exc
-    return SourceFile(table, path, fmt, tuple(names), types=tuple(str(r[1]) for r in described))
+    return SourceFile(table, path, fmt, tuple(names), types=tuple(types))
+
+
+def _is_temporal(duckdb_type: str) -> bool:
+    return duckdb_type.upper().startswith(("DATE", "TIME"))
 
 
 REJECT_REASONS = {

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import json
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from auditor.contract import TABLES
 from auditor.errors import ExportError
 from auditor.ingest import first_reject, ingest
 from auditor.mapping import Mapping, load_mapping
@@ -261,3 +266,128 @@ def test_a_broken_parquet_file_is_named(export: Path, tmp_path: Path) -> None:
     (export / "qa.parquet").write_bytes(data[:20] + b"\x00" * 40 + data[60:])
     with pytest.raises(ExportError, match=r"qa\.parquet"):
         _ingest(export, tmp_path)
+
+
+# --- times as real exports write them: every ISO 8601 offset form, at a day boundary ---
+
+LOCAL_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})")
+# (suffix, offset from UTC in minutes, date-time separator): PostgreSQL prints `+00`/`+08`
+OFFSET_FORMS = [
+    ("Z", 0, "T"),
+    ("+00", 0, " "),
+    ("+0000", 0, "T"),
+    ("+00:00", 0, "T"),
+    ("+08", 480, " "),
+    ("+08:00", 480, "T"),
+    ("-05:30", -330, " "),
+    ("+0545", 345, "T"),
+]
+TIME_COLUMNS = {
+    t.name: [c.name for c in t.columns if c.kind == "timestamp"]
+    for t in TABLES
+    if any(c.kind == "timestamp" for c in t.columns)
+}
+
+
+def _as_offset(suffix: str, minutes: int, sep: str) -> Callable[[re.Match[str]], str]:
+    def write(m: re.Match[str]) -> str:
+        local = dt.datetime.fromisoformat(f"{m[1]} {m[2]}")  # Shanghai local, UTC+8
+        there = local - dt.timedelta(minutes=480 - minutes)
+        return there.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + suffix
+
+    return write
+
+
+def _times(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    return {
+        table: con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY _row").fetchall()
+        for table, cols in TIME_COLUMNS.items()
+    }
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "xlsx", "parquet"])
+@pytest.mark.parametrize(("suffix", "minutes", "sep"), OFFSET_FORMS)
+def test_every_offset_form_is_the_same_shanghai_instant(
+    suffix: str, minutes: int, sep: str, fmt: str, export: Path, tmp_path: Path
+) -> None:
+    expected = _times(_ingest(export, tmp_path))
+    assert expected["signins"][0] == (dt.datetime(2022, 3, 2, 7, 55),)
+    for table in TIME_COLUMNS:
+        path = export / f"{table}.csv"
+        text = LOCAL_TIME.sub(_as_offset(suffix, minutes, sep), path.read_text(encoding="utf-8"))
+        if table == "signins" and minutes <= 0:  # 07:55 in Shanghai: the day before in UTC
+            assert text.count("2022-03-01") == 1 and text.count("2022-03-02") == 1
+        path.write_text(text, encoding="utf-8")
+        if fmt != "csv":
+            _convert(export, table, fmt)
+    con = _ingest(export, tmp_path)
+    assert _times(con) == expected
+    assert con.execute("SELECT count(*) FROM unparsed_values").fetchall() == [(0,)]
+
+
+ZONE_JUNK = [
+    "2022-03-02 07:55:00 CST",
+    "2022-03-02 07:55:00+8",
+    "2022-03-02 07:55:00 UTC",
+    "2022-03-02T07:55:00 +08:00",
+    "2022-03-02T07:55:00+0800x",
+    "2022-03-02T07:55:00+24",
+    "2022-03-02T07:55:00z",
+    "2022-03-02 07:55:00 Asia/Shanghai",
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("junk", ZONE_JUNK)
+def test_other_zone_text_is_bad_timestamp_never_dropped(
+    junk: str, fmt: str, export: Path, tmp_path: Path
+) -> None:
+    path = export / "signins.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2022-03-02 07:55:00", junk), encoding="utf-8"
+    )
+    if fmt != "csv":
+        _convert(export, "signins", fmt)
+    con = _ingest(export, tmp_path)
+    assert con.execute("SELECT _row, signed_in_at FROM signins ORDER BY _row").fetchall() == [
+        (1, None),
+        (2, dt.datetime(2022, 3, 3, 7, 55)),
+    ]
+    assert con.execute("SELECT source_row, raw_value FROM unparsed_values").fetchall() == [
+        (1, junk)
+    ]
+
+
+@pytest.mark.parametrize("junk", ZONE_JUNK[:3])
+def test_other_zone_text_in_a_required_time_rejects_the_row(
+    junk: str, export: Path, tmp_path: Path
+) -> None:
+    path = export / "claims.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2022-03-10 10:00:00", junk), encoding="utf-8"
+    )
+    con = _ingest(export, tmp_path)
+    assert _rejects(con) == [
+        ("claims.csv", 1, "imported_at", "value is empty or cannot be read as timestamp")
+    ]
+
+
+def test_jsonl_times_in_mixed_forms_are_all_read(export: Path, tmp_path: Path) -> None:
+    """DuckDB guesses a JSON time type from a sample; a later offset must not break the read."""
+    rows = [
+        {"project_id": "P1", "person_id": "310101199001011234", "signed_in_at": f"2022-03-02 {h:02d}:{m:02d}:00"}
+        for h in range(8, 24) for m in range(60)
+    ] * 25  # fmt: skip
+    rows.append({**rows[0], "signed_in_at": "2022-03-02T23:59:00+00"})
+    rows.append({**rows[0], "signed_in_at": "2022-03-02 23:59:00 CST"})
+    (export / "signins.csv").unlink()
+    with (export / "signins.jsonl").open("w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    con = _ingest(export, tmp_path)
+    assert con.execute(
+        "SELECT signed_in_at FROM signins ORDER BY _row DESC LIMIT 2"
+    ).fetchall() == [
+        (None,),
+        (dt.datetime(2022, 3, 3, 7, 59),),
+    ]
+    assert con.execute("SELECT count(*) FROM signins").fetchall() == [(len(rows),)]
