@@ -17,6 +17,8 @@ from auditor.contract import TABLES
 from auditor.errors import ExportError
 from auditor.ingest import first_reject, ingest
 from auditor.mapping import Mapping, load_mapping
+from auditor.sources import MISPLACED
+from auditor.sources import UNCLOSED as BROKEN_REASON
 from tests.exports import clean_world, write_export
 
 
@@ -391,3 +393,142 @@ def test_jsonl_times_in_mixed_forms_are_all_read(export: Path, tmp_path: Path) -
         (dt.datetime(2022, 3, 3, 7, 59),),
     ]
     assert con.execute("SELECT count(*) FROM signins").fetchall() == [(len(rows),)]
+
+
+# --- a broken CSV loses nothing: every record is read or rejected, counted apart from DuckDB ---
+
+
+def _sessions(export: Path, n: int) -> list[str]:
+    """study_sessions.csv with n one-hour sessions; its lines (header first)."""
+    rows = clean_world("shanghai-2022")
+    base = rows["study_sessions"][0]
+    start = dt.datetime(2022, 3, 2, 8)
+    rows["study_sessions"] = [
+        {**base, "started_at": start + dt.timedelta(hours=k), "lesson_id": f"L{k + 1}",
+         "ended_at": start + dt.timedelta(hours=k, minutes=50)}
+        for k in range(n)
+    ]  # fmt: skip
+    write_export(export, rows)
+    return (export / "study_sessions.csv").read_text(encoding="utf-8").splitlines()
+
+
+def _write_lines(path: Path, lines: list[str], encoding: str = "utf-8") -> None:
+    data = ("\r\n".join(lines) + "\r\n").encode(encoding)
+    if path.name.endswith(".gz"):
+        data = gzip.compress(data)
+    path.write_bytes(data)
+
+
+def _read_back(con: duckdb.DuckDBPyConnection) -> list[int]:
+    return [r[0] for r in con.execute("SELECT _row FROM study_sessions ORDER BY _row").fetchall()]
+
+
+@pytest.mark.parametrize("record", [1, 42, 454], ids=["first", "middle", "last"])
+def test_an_unterminated_quote_loses_no_later_row(record: int, tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    lines = _sessions(export, 454)
+    lines[record] = lines[record].replace(f",L{record},", f',"L{record},')  # never closes
+    _write_lines(export / "study_sessions.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == [k for k in range(1, 455) if k != record]
+    assert _rejects(con) == [("study_sessions.csv", record, None, BROKEN_REASON)]
+    # the lines after it keep their own values, not a neighbour's
+    assert con.execute(
+        "SELECT count(*) FROM study_sessions WHERE lesson_id = 'L' || _row"
+    ).fetchall() == [(453,)]
+
+
+@pytest.mark.parametrize("where", ["csv.gz", "gb18030"])
+def test_an_unterminated_quote_in_a_compressed_or_gb18030_file(where: str, tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    lines = _sessions(export, 100)
+    lines[42] = lines[42].replace(",L42,", ',"L42,')
+    lines[50] = lines[50].replace(",L50,", ',"L50 第五十",')  # a legitimately quoted field
+    (export / "study_sessions.csv").unlink()
+    if where == "csv.gz":
+        _write_lines(export / "study_sessions.csv.gz", lines)
+    else:
+        _write_lines(export / "study_sessions.csv", lines, "gb18030")
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == [k for k in range(1, 101) if k != 42]
+    assert _rejects(con) == [(f"study_sessions.{where[:6].replace('gb1803', 'csv')}", 42, None,
+                              BROKEN_REASON)]  # fmt: skip
+
+
+def test_a_broken_quote_then_quoted_fields_later(tmp_path: Path) -> None:
+    """DuckDB closes the broken quote at a later quoted field's quote and resumes after it."""
+    export = tmp_path / "export"
+    lines = _sessions(export, 60)
+    lines[10] = lines[10].replace(",L10,", ',"L10,')
+    lines[20] = lines[20].replace(",L20,", ',"L20",')  # a valid quoted field
+    lines[30] = lines[30] + '"'  # a closing-looking quote at a line's end: a chance close
+    _write_lines(export / "study_sessions.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == [k for k in range(1, 61) if k != 10]
+    assert con.execute("SELECT ip FROM study_sessions WHERE _row = 30").fetchall() == [
+        ('10.0.0.1"',)
+    ]
+
+
+def test_a_stray_quote_inside_an_unquoted_field_is_kept(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    lines = _sessions(export, 50)
+    lines[42] = lines[42].replace(",L42,", ',L4"2,')
+    _write_lines(export / "study_sessions.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == list(range(1, 51))
+    assert _rejects(con) == []
+    assert con.execute("SELECT lesson_id FROM study_sessions WHERE _row = 42").fetchall() == [
+        ('L4"2',)
+    ]
+
+
+def test_a_quoted_field_may_span_lines(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    lines = _sessions(export, 50)
+    lines[42] = lines[42].replace(",L42,", ',"L42\r\n第二行, ""引号""\r\n",')
+    _write_lines(export / "study_sessions.csv", lines)
+    rows = clean_world("shanghai-2022")
+    rows["qa"][0]["text"] = '第一行\n第二行，"引号", 逗号'
+    write_export(tmp_path / "qa", {"qa": rows["qa"]})
+    shutil.copy(tmp_path / "qa" / "qa.csv", export / "qa.csv")
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == list(range(1, 51))
+    assert _rejects(con) == []
+    assert con.execute("SELECT lesson_id FROM study_sessions WHERE _row = 42").fetchall() == [
+        ('L42\r\n第二行, "引号"\r\n',)
+    ]
+    assert con.execute("SELECT text FROM qa").fetchall() == [('第一行\n第二行，"引号", 逗号',)]
+
+
+@pytest.mark.parametrize("record", [1, 15, 30])
+def test_a_broken_claims_file_keeps_the_other_claims(record: int, tmp_path: Path) -> None:
+    rows = clean_world("shanghai-2022")
+    rows["claims"] = [{**rows["claims"][0], "project_id": f"P{k}"} for k in range(1, 31)]
+    export = write_export(tmp_path / "export", rows)
+    lines = (export / "claims.csv").read_text(encoding="utf-8").splitlines()
+    lines[record] = lines[record].replace(f"P{record},", f'"P{record},')
+    _write_lines(export / "claims.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert con.execute("SELECT project_id FROM claims ORDER BY _row").fetchall() == [
+        (f"P{k}",) for k in range(1, 31) if k != record
+    ]
+    assert _rejects(con) == [("claims.csv", record, None, BROKEN_REASON)]
+
+
+def test_a_broken_header_is_an_error(export: Path, tmp_path: Path) -> None:
+    path = export / "claims.csv"
+    path.write_text('"project_id' + path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ExportError, match=r"claims\.csv.*header row has a quote"):
+        _ingest(export, tmp_path)
+
+
+def test_a_quote_that_neither_opens_nor_closes_rejects_its_line_alone(tmp_path: Path) -> None:
+    """DuckDB rejects `"L7"x` but reads on from inside the quote that `,"` opens after it."""
+    export = tmp_path / "export"
+    lines = _sessions(export, 20)
+    lines[7] = lines[7].replace(",L7,", ',"L7"x,"')
+    _write_lines(export / "study_sessions.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == [k for k in range(1, 21) if k != 7]
+    assert _rejects(con) == [("study_sessions.csv", 7, None, MISPLACED)]
