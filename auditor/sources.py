@@ -383,6 +383,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: P
             if encoding == "gb18030":
                 readable = _recode_to_utf8(path, encoding, work_dir)
         headers = _csv_headers(readable, "utf-8-sig")
+        if scan.broken and not scan.exact:  # their record numbers must not count blank lines
+            scan = _count_records(scanned)
         if scan.broken:
             readable = _without_lines(readable, {b.line for b in scan.broken}, work_dir)
         read = _read_csv(con, table, readable, path.name, len(headers), scan)

@@ -532,3 +532,14 @@ def test_a_quote_that_neither_opens_nor_closes_rejects_its_line_alone(tmp_path: 
     con = _ingest(export, tmp_path)
     assert _read_back(con) == [k for k in range(1, 21) if k != 7]
     assert _rejects(con) == [("study_sessions.csv", 7, None, MISPLACED)]
+
+
+def test_blank_lines_before_a_broken_quote_keep_the_numbers_right(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    lines = _sessions(export, 30)
+    lines[20] = lines[20].replace(",L20,", ',"L20,')
+    lines[5:5] = ["", ""]  # two blank lines, which DuckDB skips, before record 5
+    _write_lines(export / "study_sessions.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == [k for k in range(1, 31) if k != 20]
+    assert _rejects(con) == [("study_sessions.csv", 20, None, BROKEN_REASON)]
