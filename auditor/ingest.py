@@ -29,7 +29,14 @@ REJECTS_DDL = (
     "person_id VARCHAR)"
 )
 # NOTE: the one place that knows how text becomes a typed value; DuckDB dialect.
-TS_WITH_OFFSET = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
+# A time is local (Asia/Shanghai) text that DuckDB reads as a TIMESTAMP, or the same text with
+# an ISO 8601 offset (Z, +hh, +hhmm, +hh:mm) right after the time, converted to Shanghai time.
+# Any other trailing text (CST, UTC, +8, a space before the offset) leaves the value unread:
+# DuckDB's own TIMESTAMP cast would drop it and read the time as local.
+LOCAL_DATE = r"[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}"
+LOCAL_TIME = r"(?:T| +)[0-9]{1,2}:[0-9]{1,2}(?::[0-9]{1,2}(?:\.[0-9]+)?)?"
+UTC_OFFSET = r"(Z|([+-])([01][0-9]|2[0-3]):?([0-5][0-9])?)"
+LOCAL_ZONE = "Asia/Shanghai"
 
 
 @dataclass
@@ -52,14 +59,30 @@ def _parse_expr(column: Column, text: str) -> str:
             f"coalesce(try_cast({trimmed} AS DATE), CAST(try_cast({trimmed} AS TIMESTAMP) AS DATE))"
         )
     if column.kind == "timestamp":
-        return (
-            f"CASE WHEN regexp_matches({trimmed}, '{TS_WITH_OFFSET}') "
-            f"THEN CAST(try_cast({trimmed} AS TIMESTAMPTZ) AS TIMESTAMP) "
-            f"ELSE try_cast({trimmed} AS TIMESTAMP) END"
-        )
+        return _timestamp_expr(trimmed)
     if column.kind == "decimal":
         return f"try_cast({trimmed} AS DECIMAL(14, 2))"
     return trimmed
+
+
+def _timestamp_expr(text: str) -> str:
+    """Local text as it is; with an ISO 8601 offset, the same instant in Shanghai; else NULL."""
+    local = f"regexp_full_match({text}, '{LOCAL_DATE}(?:{LOCAL_TIME})?')"
+    zoned = f"regexp_full_match({text}, '{LOCAL_DATE}{LOCAL_TIME}{UTC_OFFSET}')"
+    offset = f"regexp_extract({text}, '{UTC_OFFSET}$', 1)"
+    sign = f"CASE regexp_extract({text}, '{UTC_OFFSET}$', 2) WHEN '-' THEN -1 ELSE 1 END"
+    minutes = (
+        f"coalesce(try_cast(regexp_extract({text}, '{UTC_OFFSET}$', 3) AS INTEGER), 0) * 60 + "
+        f"coalesce(try_cast(regexp_extract({text}, '{UTC_OFFSET}$', 4) AS INTEGER), 0)"
+    )
+    utc = (
+        f"try_cast(left({text}, length({text}) - length({offset})) AS TIMESTAMP) "
+        f"- to_minutes({sign} * ({minutes}))"
+    )
+    return (
+        f"CASE WHEN {local} THEN try_cast({text} AS TIMESTAMP) "
+        f"WHEN {zoned} THEN timezone('{LOCAL_ZONE}', timezone('UTC', {utc})) END"
+    )
 
 
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
@@ -69,6 +92,8 @@ NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT",
 def _native_expr(column: Column, value: str, source_type: str) -> str | None:
     """The typed value when the source column already has a fitting type, else None."""
     base = source_type.split("(")[0].upper()
+    if column.kind == "timestamp" and "TIME ZONE" in source_type.upper():
+        return f"timezone('{LOCAL_ZONE}', {value})"  # an instant: Shanghai's wall-clock time
     if column.kind == "timestamp" and base.startswith("TIMESTAMP"):
         return f"CAST({value} AS TIMESTAMP)"
     if column.kind == "date" and (base == "DATE" or base.startswith("TIMESTAMP")):

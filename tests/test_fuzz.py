@@ -222,3 +222,29 @@ def test_findings_do_not_depend_on_format_or_row_order(
     key = lambda text: sorted(tuple(r[:6]) for r in csv.reader(text.splitlines()))  # noqa: E731
     assert key(shuffled[0]) == key(expected[0])  # ids and rules; messages may cite row numbers
     assert shuffled[1] == expected[1]
+
+
+# --- the record count does not depend on how the bytes arrive, nor on the fast paths ---
+
+CSV_BITS = st.sampled_from(["a", ",", '"', '""', "\n", "x\"y", '"q"', " ", ' "', '" ', "1,2,3\n",
+                            '"a,b",c,d\n', '"p\nq",r,s\n', "中"])  # fmt: skip
+
+
+@given(st.lists(CSV_BITS, max_size=60), st.integers(1, 64), st.booleans())
+def test_record_count_is_the_same_fast_or_line_by_line(parts, size: int, crlf: bool) -> None:
+    from auditor.sources import CsvScan
+
+    text = ("a,b,c\n" + "".join(parts) * 3).encode()
+    if crlf:
+        text = text.replace(b"\n", b"\r\n")
+    exact, fast = CsvScan("t.csv", exact=True), CsvScan("t.csv")
+    exact.feed(text)
+    for i in range(0, len(text), size):
+        fast.feed(text[i : i + size])
+    exact.finish()
+    fast.finish()
+    assert [(b.line, b.reason) for b in fast.broken] == [(b.line, b.reason) for b in exact.broken]
+    assert fast.records >= exact.records  # the fast path counts blank lines; never fewer
+    if b"\n\n" not in text and b"\n\r\n" not in text:
+        assert fast.records == exact.records
+        assert fast.broken == exact.broken

@@ -335,3 +335,32 @@ def test_out_is_never_a_folder_that_holds_other_data(tmp_path: Path, where: str)
     assert result.exit_code == 2
     assert "--out" in result.output
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+# --- times with an offset: the same instant gives the same verdict ---
+
+# The clean claim's training ends Thu 2022-03-03; its 10th working day after is Thu 03-17.
+# 01:00 on Fri 03-18 in Shanghai is late (the 11th working day); read as 17:00 local, the
+# PostgreSQL text 2022-03-17 17:00:00+00 would pass.
+LATE_IMPORT = ["2022-03-17T17:00:00Z", "2022-03-17 17:00:00+00", "2022-03-17T17:00:00+0000",
+               "2022-03-17T17:00:00+00:00", "2022-03-18 01:00:00+08", "2022-03-18T01:00:00+08:00",
+               "2022-03-17 11:30:00-05:30"]  # fmt: skip
+
+
+def _verdict(tmp_path: Path, name: str, imported_at: str) -> tuple[str, str]:
+    rows = clean_world("shanghai-2022")
+    rows["claims"][0]["imported_at"] = imported_at
+    audit(write_export(tmp_path / name, rows), "shanghai-2022", tmp_path / f"out-{name}",
+          AuditOptions(as_of=dt.date(2023, 6, 30), reports=False))  # fmt: skip
+    out = tmp_path / f"out-{name}"
+    return (out / "findings.csv").read_text(encoding="utf-8"), (out / "subsidy.csv").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_every_offset_form_gives_the_verdict_of_the_same_local_instant(tmp_path: Path) -> None:
+    local = _verdict(tmp_path, "local", "2022-03-18 01:00:00")
+    assert "IMPORT_LATE" in local[0]
+    assert "IMPORT_LATE" not in _verdict(tmp_path, "naive", "2022-03-17 17:00:00")[0]
+    for n, text in enumerate(LATE_IMPORT):
+        assert _verdict(tmp_path, f"form{n}", text) == local, text

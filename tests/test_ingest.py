@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import json
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from auditor.contract import TABLES
 from auditor.errors import ExportError
 from auditor.ingest import first_reject, ingest
 from auditor.mapping import Mapping, load_mapping
+from auditor.sources import MISPLACED
+from auditor.sources import UNCLOSED as BROKEN_REASON
 from tests.exports import clean_world, write_export
 
 
@@ -261,3 +268,278 @@ def test_a_broken_parquet_file_is_named(export: Path, tmp_path: Path) -> None:
     (export / "qa.parquet").write_bytes(data[:20] + b"\x00" * 40 + data[60:])
     with pytest.raises(ExportError, match=r"qa\.parquet"):
         _ingest(export, tmp_path)
+
+
+# --- times as real exports write them: every ISO 8601 offset form, at a day boundary ---
+
+LOCAL_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})")
+# (suffix, offset from UTC in minutes, date-time separator): PostgreSQL prints `+00`/`+08`
+OFFSET_FORMS = [
+    ("Z", 0, "T"),
+    ("+00", 0, " "),
+    ("+0000", 0, "T"),
+    ("+00:00", 0, "T"),
+    ("+08", 480, " "),
+    ("+08:00", 480, "T"),
+    ("-05:30", -330, " "),
+    ("+0545", 345, "T"),
+]
+TIME_COLUMNS = {
+    t.name: [c.name for c in t.columns if c.kind == "timestamp"]
+    for t in TABLES
+    if any(c.kind == "timestamp" for c in t.columns)
+}
+
+
+def _as_offset(suffix: str, minutes: int, sep: str) -> Callable[[re.Match[str]], str]:
+    def write(m: re.Match[str]) -> str:
+        local = dt.datetime.fromisoformat(f"{m[1]} {m[2]}")  # Shanghai local, UTC+8
+        there = local - dt.timedelta(minutes=480 - minutes)
+        return there.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + suffix
+
+    return write
+
+
+def _times(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    return {
+        table: con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY _row").fetchall()
+        for table, cols in TIME_COLUMNS.items()
+    }
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "xlsx", "parquet"])
+@pytest.mark.parametrize(("suffix", "minutes", "sep"), OFFSET_FORMS)
+def test_every_offset_form_is_the_same_shanghai_instant(
+    suffix: str, minutes: int, sep: str, fmt: str, export: Path, tmp_path: Path
+) -> None:
+    expected = _times(_ingest(export, tmp_path))
+    assert expected["signins"][0] == (dt.datetime(2022, 3, 2, 7, 55),)
+    for table in TIME_COLUMNS:
+        path = export / f"{table}.csv"
+        text = LOCAL_TIME.sub(_as_offset(suffix, minutes, sep), path.read_text(encoding="utf-8"))
+        if table == "signins" and minutes <= 0:  # 07:55 in Shanghai: the day before in UTC
+            assert text.count("2022-03-01") == 1 and text.count("2022-03-02") == 1
+        path.write_text(text, encoding="utf-8")
+        if fmt != "csv":
+            _convert(export, table, fmt)
+    con = _ingest(export, tmp_path)
+    assert _times(con) == expected
+    assert con.execute("SELECT count(*) FROM unparsed_values").fetchall() == [(0,)]
+
+
+ZONE_JUNK = [
+    "2022-03-02 07:55:00 CST",
+    "2022-03-02 07:55:00+8",
+    "2022-03-02 07:55:00 UTC",
+    "2022-03-02T07:55:00 +08:00",
+    "2022-03-02T07:55:00+0800x",
+    "2022-03-02T07:55:00+24",
+    "2022-03-02T07:55:00z",
+    "2022-03-02 07:55:00 Asia/Shanghai",
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("junk", ZONE_JUNK)
+def test_other_zone_text_is_bad_timestamp_never_dropped(
+    junk: str, fmt: str, export: Path, tmp_path: Path
+) -> None:
+    path = export / "signins.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2022-03-02 07:55:00", junk), encoding="utf-8"
+    )
+    if fmt != "csv":
+        _convert(export, "signins", fmt)
+    con = _ingest(export, tmp_path)
+    assert con.execute("SELECT _row, signed_in_at FROM signins ORDER BY _row").fetchall() == [
+        (1, None),
+        (2, dt.datetime(2022, 3, 3, 7, 55)),
+    ]
+    assert con.execute("SELECT source_row, raw_value FROM unparsed_values").fetchall() == [
+        (1, junk)
+    ]
+
+
+@pytest.mark.parametrize("junk", ZONE_JUNK[:3])
+def test_other_zone_text_in_a_required_time_rejects_the_row(
+    junk: str, export: Path, tmp_path: Path
+) -> None:
+    path = export / "claims.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2022-03-10 10:00:00", junk), encoding="utf-8"
+    )
+    con = _ingest(export, tmp_path)
+    assert _rejects(con) == [
+        ("claims.csv", 1, "imported_at", "value is empty or cannot be read as timestamp")
+    ]
+
+
+def test_jsonl_times_in_mixed_forms_are_all_read(export: Path, tmp_path: Path) -> None:
+    """DuckDB guesses a JSON time type from a sample; a later offset must not break the read."""
+    rows = [
+        {"project_id": "P1", "person_id": "310101199001011234", "signed_in_at": f"2022-03-02 {h:02d}:{m:02d}:00"}
+        for h in range(8, 24) for m in range(60)
+    ] * 25  # fmt: skip
+    rows.append({**rows[0], "signed_in_at": "2022-03-02T23:59:00+00"})
+    rows.append({**rows[0], "signed_in_at": "2022-03-02 23:59:00 CST"})
+    (export / "signins.csv").unlink()
+    with (export / "signins.jsonl").open("w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    con = _ingest(export, tmp_path)
+    assert con.execute(
+        "SELECT signed_in_at FROM signins ORDER BY _row DESC LIMIT 2"
+    ).fetchall() == [
+        (None,),
+        (dt.datetime(2022, 3, 3, 7, 59),),
+    ]
+    assert con.execute("SELECT count(*) FROM signins").fetchall() == [(len(rows),)]
+
+
+# --- a broken CSV loses nothing: every record is read or rejected, counted apart from DuckDB ---
+
+
+def _sessions(export: Path, n: int) -> list[str]:
+    """study_sessions.csv with n one-hour sessions; its lines (header first)."""
+    rows = clean_world("shanghai-2022")
+    base = rows["study_sessions"][0]
+    start = dt.datetime(2022, 3, 2, 8)
+    rows["study_sessions"] = [
+        {**base, "started_at": start + dt.timedelta(hours=k), "lesson_id": f"L{k + 1}",
+         "ended_at": start + dt.timedelta(hours=k, minutes=50)}
+        for k in range(n)
+    ]  # fmt: skip
+    write_export(export, rows)
+    return (export / "study_sessions.csv").read_text(encoding="utf-8").splitlines()
+
+
+def _write_lines(path: Path, lines: list[str], encoding: str = "utf-8") -> None:
+    data = ("\r\n".join(lines) + "\r\n").encode(encoding)
+    if path.name.endswith(".gz"):
+        data = gzip.compress(data)
+    path.write_bytes(data)
+
+
+def _read_back(con: duckdb.DuckDBPyConnection) -> list[int]:
+    return [r[0] for r in con.execute("SELECT _row FROM study_sessions ORDER BY _row").fetchall()]
+
+
+@pytest.mark.parametrize("record", [1, 42, 454], ids=["first", "middle", "last"])
+def test_an_unterminated_quote_loses_no_later_row(record: int, tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    lines = _sessions(export, 454)
+    lines[record] = lines[record].replace(f",L{record},", f',"L{record},')  # never closes
+    _write_lines(export / "study_sessions.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == [k for k in range(1, 455) if k != record]
+    assert _rejects(con) == [("study_sessions.csv", record, None, BROKEN_REASON)]
+    # the lines after it keep their own values, not a neighbour's
+    assert con.execute(
+        "SELECT count(*) FROM study_sessions WHERE lesson_id = 'L' || _row"
+    ).fetchall() == [(453,)]
+
+
+@pytest.mark.parametrize("where", ["csv.gz", "gb18030"])
+def test_an_unterminated_quote_in_a_compressed_or_gb18030_file(where: str, tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    lines = _sessions(export, 100)
+    lines[42] = lines[42].replace(",L42,", ',"L42,')
+    lines[50] = lines[50].replace(",L50,", ',"L50 第五十",')  # a legitimately quoted field
+    (export / "study_sessions.csv").unlink()
+    if where == "csv.gz":
+        _write_lines(export / "study_sessions.csv.gz", lines)
+    else:
+        _write_lines(export / "study_sessions.csv", lines, "gb18030")
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == [k for k in range(1, 101) if k != 42]
+    assert _rejects(con) == [(f"study_sessions.{where[:6].replace('gb1803', 'csv')}", 42, None,
+                              BROKEN_REASON)]  # fmt: skip
+
+
+def test_a_broken_quote_then_quoted_fields_later(tmp_path: Path) -> None:
+    """DuckDB closes the broken quote at a later quoted field's quote and resumes after it."""
+    export = tmp_path / "export"
+    lines = _sessions(export, 60)
+    lines[10] = lines[10].replace(",L10,", ',"L10,')
+    lines[20] = lines[20].replace(",L20,", ',"L20",')  # a valid quoted field
+    lines[30] = lines[30] + '"'  # a closing-looking quote at a line's end: a chance close
+    _write_lines(export / "study_sessions.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == [k for k in range(1, 61) if k != 10]
+    assert con.execute("SELECT ip FROM study_sessions WHERE _row = 30").fetchall() == [
+        ('10.0.0.1"',)
+    ]
+
+
+def test_a_stray_quote_inside_an_unquoted_field_is_kept(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    lines = _sessions(export, 50)
+    lines[42] = lines[42].replace(",L42,", ',L4"2,')
+    _write_lines(export / "study_sessions.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == list(range(1, 51))
+    assert _rejects(con) == []
+    assert con.execute("SELECT lesson_id FROM study_sessions WHERE _row = 42").fetchall() == [
+        ('L4"2',)
+    ]
+
+
+def test_a_quoted_field_may_span_lines(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    lines = _sessions(export, 50)
+    lines[42] = lines[42].replace(",L42,", ',"L42\r\n第二行, ""引号""\r\n",')
+    _write_lines(export / "study_sessions.csv", lines)
+    rows = clean_world("shanghai-2022")
+    rows["qa"][0]["text"] = '第一行\n第二行，"引号", 逗号'
+    write_export(tmp_path / "qa", {"qa": rows["qa"]})
+    shutil.copy(tmp_path / "qa" / "qa.csv", export / "qa.csv")
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == list(range(1, 51))
+    assert _rejects(con) == []
+    assert con.execute("SELECT lesson_id FROM study_sessions WHERE _row = 42").fetchall() == [
+        ('L42\r\n第二行, "引号"\r\n',)
+    ]
+    assert con.execute("SELECT text FROM qa").fetchall() == [('第一行\n第二行，"引号", 逗号',)]
+
+
+@pytest.mark.parametrize("record", [1, 15, 30])
+def test_a_broken_claims_file_keeps_the_other_claims(record: int, tmp_path: Path) -> None:
+    rows = clean_world("shanghai-2022")
+    rows["claims"] = [{**rows["claims"][0], "project_id": f"P{k}"} for k in range(1, 31)]
+    export = write_export(tmp_path / "export", rows)
+    lines = (export / "claims.csv").read_text(encoding="utf-8").splitlines()
+    lines[record] = lines[record].replace(f"P{record},", f'"P{record},')
+    _write_lines(export / "claims.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert con.execute("SELECT project_id FROM claims ORDER BY _row").fetchall() == [
+        (f"P{k}",) for k in range(1, 31) if k != record
+    ]
+    assert _rejects(con) == [("claims.csv", record, None, BROKEN_REASON)]
+
+
+def test_a_broken_header_is_an_error(export: Path, tmp_path: Path) -> None:
+    path = export / "claims.csv"
+    path.write_text('"project_id' + path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ExportError, match=r"claims\.csv.*header row has a quote"):
+        _ingest(export, tmp_path)
+
+
+def test_a_quote_that_neither_opens_nor_closes_rejects_its_line_alone(tmp_path: Path) -> None:
+    """DuckDB rejects `"L7"x` but reads on from inside the quote that `,"` opens after it."""
+    export = tmp_path / "export"
+    lines = _sessions(export, 20)
+    lines[7] = lines[7].replace(",L7,", ',"L7"x,"')
+    _write_lines(export / "study_sessions.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == [k for k in range(1, 21) if k != 7]
+    assert _rejects(con) == [("study_sessions.csv", 7, None, MISPLACED)]
+
+
+def test_blank_lines_before_a_broken_quote_keep_the_numbers_right(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    lines = _sessions(export, 30)
+    lines[20] = lines[20].replace(",L20,", ',"L20,')
+    lines[5:5] = ["", ""]  # two blank lines, which DuckDB skips, before record 5
+    _write_lines(export / "study_sessions.csv", lines)
+    con = _ingest(export, tmp_path)
+    assert _read_back(con) == [k for k in range(1, 31) if k != 20]
+    assert _rejects(con) == [("study_sessions.csv", 20, None, BROKEN_REASON)]
