@@ -128,8 +128,19 @@ def read_filled(path: Path) -> tuple[list[Answer], dict[str, tuple[int, float]] 
         raise EstimateError(f"{path} does not exist")
     design: dict[str, Any] = {}
     if path.suffix.lower() == ".csv":
+        # NOTE: strict, or a quote left open silently swallows every answer after it
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            records = list(csv.reader(fh))
+            reader = csv.reader(fh, strict=True)
+            records, line = [], 1
+            try:
+                for record in reader:
+                    records.append(record)
+                    line = reader.line_num + 1
+            except csv.Error as exc:
+                raise EstimateError(
+                    f"{path.name}, line {line}: not valid CSV from here to line "
+                    f"{reader.line_num} ({exc}); the answers after it would be lost"
+                ) from None
     elif path.suffix.lower() == ".xlsx":
         records, design = _read_xlsx(path)
     else:

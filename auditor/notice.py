@@ -191,14 +191,24 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             continue
     else:
         raise NoticeError(f"file {path}: the text is neither UTF-8 nor GB18030")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # NOTE: Python's csv reader, unlike DuckDB's, does not stop at a quote left open: it reads
+    # the rest of the file into one cell. strict=True refuses the quote it cannot close, and a
+    # notice's cells are one line each, so a cell spanning lines is a quote that swallowed rows.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     line = 1
     try:
         for row in reader:
+            if any("\n" in cell or "\r" in cell for cell in row):
+                raise NoticeError(
+                    f"file {path}, line {line}: a quoted cell runs on to line {reader.line_num}; "
+                    "a notice's cells are one line each, so a quote was left open"
+                )
             yield line, row
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise NoticeError(f"file {path}, line {reader.line_num}: not valid CSV: {exc}") from None
+        raise NoticeError(
+            f"file {path}, line {line}: not valid CSV from here to line {reader.line_num}: {exc}"
+        ) from None
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:

@@ -400,3 +400,21 @@ def test_an_unwritable_problems_file_is_one_line(outs: dict[str, Path], tmp_path
     notice = _write_csv(tmp_path / "n.csv", rows)
     message = _error(_run(notice, outs["plain"], "--out", str(tmp_path / "no" / "such" / "p.csv")))
     assert "cannot write" in message
+
+
+@pytest.mark.parametrize("where", [0, 9, 19])
+def test_a_notice_csv_with_a_quote_left_open_is_refused(
+    outs: dict[str, Path], tmp_path: Path, where: int
+) -> None:
+    """A quote left open on the first, a middle or the last row would swallow the rows after it."""
+    rows = _rows()
+    rows[where][2] = '"' + rows[where][2]
+    path = tmp_path / "notice.csv"
+    path.write_text(
+        "\n".join(",".join([*NOTICE_HEADERS]) if i < 0 else ",".join(r) for i, r in
+                  [(-1, None), *enumerate(rows)]) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    result = _run(path, outs["plain"])
+    assert result.exit_code == 2
+    assert f"line {where + 2}" in result.output

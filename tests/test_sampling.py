@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import random
 import shutil
@@ -420,3 +421,25 @@ def test_auditor_estimate_on_a_census_gives_the_true_figures(
     assert (
         result["yuan"]["estimate"] == result["yuan"]["low"] == result["yuan"]["high"] == true_yuan
     )
+
+
+def test_a_filled_csv_with_a_quote_left_open_is_refused_not_shortened(
+    audit_out: Path, tmp_path: Path
+) -> None:
+    """Python's csv reader would read the rest of the file into one note: 3 answers, not 10."""
+    assert run("sample", str(audit_out), "--size", "10", "--seed", "9").exit_code == 0
+    rows = read_csv(audit_out / "sample" / "callback_sample.csv")
+    for r in rows:
+        r["questions"] = r["questions"].replace("\n", " ")  # one physical line a row
+        r["reached"], r["trained_genuinely"] = "是", "否"
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(SAMPLE_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    lines = text.getvalue().split("\n")
+    assert lines[3].endswith(",是,否,")
+    lines[3] += '"说是同事代学'  # the note's quote is never closed
+    filled = tmp_path / "filled.csv"
+    filled.write_text("\n".join(lines), encoding="utf-8")
+    result = run("estimate", str(filled))
+    assert result.exit_code == 2 and "line 4: not valid CSV" in result.output
