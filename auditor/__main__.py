@@ -2,4 +2,5 @@
 
 from .cli import cli
 
-cli()
+if __name__ == "__main__":  # a report worker process imports this module: it must not run
+    cli()

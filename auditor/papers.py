@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from .workbook import Sheet, write_sheets, write_table
+from .workbook import RowXml, Sheet, row_xml_sql, write_sheets, write_table
 
 FINDINGS_ORDER = (
     "enterprise_id NULLS LAST, project_id NULLS LAST, person_id NULLS LAST, rule_id, finding_id"
@@ -200,10 +200,13 @@ LEFT JOIN (
 ) t ON t.enterprise_id = s.enterprise_id AND t.person_id = s.person_id
 """
 NOTICE_SQL = (
-    "SELECT {enterprise} AS enterprise_name, {name} AS name, {person} AS person_id, "
+    "SELECT row_number() OVER (ORDER BY s.enterprise_id, s.project_id, s.person_id) AS number, "
+    "{enterprise} AS enterprise_name, {name} AS name, {person} AS person_id, "
     "{project} AS project, s.verified_amount FROM (" + NAMED_CLAIMS_SQL + ") s "
     "WHERE s.payable ORDER BY s.enterprise_id, s.project_id, s.person_id"
 )
+NOTICE_CELLS = (("number", "int"), ("enterprise_name", "text"), ("name", "text"),
+                ("person_id", "text"), ("project", "text"), ("verified_amount", "decimal"))  # fmt: skip
 
 
 def mask_sql(expr: str, keep_head: int, keep_tail: int) -> str:
@@ -233,19 +236,33 @@ def write_public_notice(
 
     The workbook is dated `as_of` (or 2000-01-01) and otherwise byte-reproducible.
     """
-    cursor = con.execute(public_notice_sql(id_mask))
+    # NOTE: DuckDB renders each row's CSV line and sheet XML where the text needs no escaping
+    # (nearly always); Python's csv module and the workbook writer do the rest.
+    texts = [c for c, kind in NOTICE_CELLS if kind == "text"]
+    plain_csv = " AND ".join(f"NOT regexp_matches(coalesce({c}, ''), '[\",\\r\\n]')" for c in texts)
+    line = " || ',' || ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c, _ in NOTICE_CELLS)
+    values = ", ".join(
+        f"CASE WHEN line IS NULL OR xml IS NULL THEN {c} END" for c, _ in NOTICE_CELLS
+    )
+    cursor = con.execute(
+        f"SELECT line, xml, {values} FROM (SELECT *, "
+        f"CASE WHEN {plain_csv} THEN {line} || chr(10) END AS line, "
+        f"{row_xml_sql(NOTICE_CELLS)} AS xml FROM ({public_notice_sql(id_mask)})) ORDER BY number"
+    )
     with (out / "public_notice.csv").open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(NOTICE_HEADERS)
 
-        def rows() -> Iterator[tuple[int, str, str, str, str, Decimal]]:
-            number = 0
+        def rows() -> Iterator[tuple[int, str, str, str, str, Decimal] | RowXml]:
             while batch := cursor.fetchmany(10_000):
-                for enterprise, name, person, project, amount in batch:
-                    number += 1
-                    row = (number, enterprise, name, person, project, Decimal(amount))
-                    writer.writerow(row)
-                    yield row
+                for csv_line, xml, *values in batch:
+                    if csv_line is None or xml is None:
+                        row = (*values[:5], Decimal(values[5]))
+                    if csv_line is None:
+                        writer.writerow(row)
+                    else:
+                        fh.write(csv_line)
+                    yield row if xml is None else RowXml(xml)
 
         stamp = dt.datetime.combine(as_of or dt.date(2000, 1, 1), dt.time())
         write_table(out / "public_notice.xlsx", NOTICE_SHEET, NOTICE_HEADERS, rows(), stamp)

@@ -8,8 +8,10 @@ papers and reports cost on top of reading it.
 
 The export is generated once per N, format and seed into benchmarks/data/ (git-ignored) and
 reused. The audit runs in a fresh child process, so its peak memory (the child's ru_maxrss, read
-through RUSAGE_CHILDREN) counts the audit alone, not the generator or this harness. The child
-also samples DuckDB's own account of its memory (duckdb_memory(), every 100 ms). The yardstick
+through RUSAGE_CHILDREN) counts the audit alone, not the generator or this harness; the child
+also samples the summed RSS of its process tree (the report workers are processes of their
+own) every 100 ms, and the larger of the two is the figure held against 4 GiB. It samples
+DuckDB's own account of its memory (duckdb_memory(), every 100 ms). The yardstick
 is one plain DuckDB aggregate over the same study_sessions file, measured in the same run.
 """
 
@@ -43,12 +45,32 @@ AS_OF = "2023-06-30"  # the generated trainings end by March 2023: nothing reads
 # Runs in the child: wraps the audit's DuckDB connection to sample duckdb_memory(), then prints
 # one JSON line. An error propagates, so the child exits non-zero with its traceback on stderr.
 CHILD = """
-import datetime as dt, json, sys, threading, time
+import datetime as dt, json, os, sys, threading, time
 from auditor import gxcompat
 from auditor.pipeline import AuditOptions, audit
 
-peak = {"memory": 0, "spill": 0}
+peak = {"memory": 0, "spill": 0, "tree": 0}
 _connect = gxcompat.connect
+
+def _tree_rss(pid):
+    # RSS of pid and every descendant (report workers), summed: shared pages count twice
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                total += next((int(l.split()[1]) * 1024 for l in fh if l.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+def _sample_tree():
+    while True:
+        peak["tree"] = max(peak["tree"], _tree_rss(os.getpid()))
+        time.sleep(0.1)
 
 def _sample(cursor):
     try:
@@ -68,11 +90,13 @@ def connect(path):
     return con
 
 gxcompat.connect = connect
+threading.Thread(target=_sample_tree, daemon=True).start()
 export, policy, out, as_of = sys.argv[1:5]
 run = audit(export, policy, out, AuditOptions(as_of=dt.date.fromisoformat(as_of)))
 print(json.dumps({"exit_code": run.exit_code, "timings": run.timings, "counts": run.counts,
                   "fact_seconds": run.fact_seconds,
-                  "duckdb_peak_bytes": peak["memory"], "duckdb_spill_bytes": peak["spill"]}))
+                  "duckdb_peak_bytes": peak["memory"], "duckdb_spill_bytes": peak["spill"],
+                  "tree_peak_bytes": peak["tree"]}))
 """
 
 
@@ -128,9 +152,13 @@ def run_audit(export: Path, policy: str, out: Path) -> tuple[dict, float, int]:
     )
     wall = time.perf_counter() - start
     peak_bytes = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # KiB on Linux
+    result = json.loads(child.stdout.strip().splitlines()[-1]) if child.returncode == 0 else {}
+    # The report workers are processes of their own: the figure held against the limit is the
+    # largest of one process's peak and the sampled sum over the audit's process tree.
+    peak_bytes = max(peak_bytes, result.get("tree_peak_bytes", 0))
     if child.returncode != 0:
         raise RuntimeError(f"the audit failed in its child process (exit {child.returncode})")
-    return json.loads(child.stdout.strip().splitlines()[-1]), wall, peak_bytes
+    return result, wall, peak_bytes
 
 
 def main() -> int:
@@ -172,7 +200,7 @@ def main() -> int:
         print(f"  {phase:16} {seconds:8.2f}")
     print(f"  {'sum of phases':16} {sum(timings.values()):8.2f}")
     print(f"  {'total (wall)':16} {wall:8.2f}   incl. Python start-up and imports")
-    print(f"peak memory (audit process RSS)   {peak_bytes / 2**30:6.2f} GiB")
+    print(f"peak memory (audit process tree)  {peak_bytes / 2**30:6.2f} GiB")
     print(
         f"DuckDB's own peak (sampled)       {result['duckdb_peak_bytes'] / 2**30:6.2f} GiB, "
         f"spilled {result['duckdb_spill_bytes'] / 2**30:.2f} GiB"

@@ -15,7 +15,7 @@ import pytest
 from auditor.pipeline import AuditOptions, audit
 from auditor.policy import load_policy
 from auditor.privacy import mask, mask_text, parse_mask
-from auditor.report import render, render_reports
+from auditor.report import pages, render, render_reports
 from auditor.report.charts import (
     BAR_COLOUR,
     BINS,
@@ -380,6 +380,31 @@ def test_output_is_byte_identical_whatever_the_row_order_and_batching(
     assert first == again
 
 
+def test_pages_rendered_by_worker_processes_are_the_same_bytes(
+    direct_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "PARALLEL_FROM", 1)  # a pool even for a handful of pages
+    monkeypatch.setattr(pages, "CHUNK", 2)
+    monkeypatch.setattr(render, "PAGE_BATCH", 2)  # chunks of several batches in flight at once
+    calls: list[tuple[int, int]] = []
+    render_direct(tmp_path / "pool", progress=lambda done, total: calls.append((done, total)))
+    first = {p.relative_to(direct_out): p.read_bytes() for p in direct_out.rglob("*.html")}
+    pool = {p.relative_to(tmp_path / "pool"): p.read_bytes() for p in (tmp_path / "pool").rglob("*.html")}  # fmt: skip
+    assert first == pool
+    assert calls[-1] == (len(first) - 1, len(first) - 1)
+
+
+def test_a_template_error_in_a_worker_stops_the_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "PARALLEL_FROM", 1)
+    custom = tmp_path / "templates"
+    custom.mkdir()  # only enterprise pages include the trainee table: the workers render them
+    (custom / "_trainee_table.html.j2").write_text("{{ no_such_value }}", encoding="utf-8")
+    with pytest.raises(jinja2.UndefinedError, match="no_such_value"):
+        render_direct(tmp_path / "out", templates_dir=custom)
+
+
 def test_custom_id_mask_pattern(tmp_path: Path) -> None:
     render_direct(tmp_path / "out", id_mask="3*2")
     page = (tmp_path / "out" / "enterprises" / f"{E1}.html").read_text(encoding="utf-8")
@@ -466,7 +491,7 @@ def test_both_templates_render_from_their_documented_context_alone() -> None:
         "<svg></svg>",
     )
     for context in (index, page):
-        html = env.get_template(context.documented_template).render(**render._fields(context))
+        html = env.get_template(context.documented_template).render(**render.fields_of(context))
         assert html.startswith("<!DOCTYPE html>") and "</html>" in html
     assert "310101********1234" in html and "138****5678" in html and "1.00" in html
 

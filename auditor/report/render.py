@@ -12,8 +12,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import fields
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from .context import (
     SignalGroup,
     TraineeRow,
 )
+from .pages import PageWriter, fields_of, write_page
 from .pattern_charts import devices_chart, heatmap_frame, timeline_chart
 from .patterns import AUTHENTICITY, DEVICE_TRAINEES, EnterprisePatterns
 
@@ -293,7 +293,7 @@ def render_reports(
     ranked = sum(1 for e in rows if e.risk_rank)
     flagged_trainees = {r[0]: int(r[15]) for r in summaries}
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write(out_dir / "index.html", env.get_template("index.html.j2").render(**_fields(index)))
+    write_page(out_dir / "index.html", env.get_template("index.html.j2").render(**fields_of(index)))
     pages = out_dir / "enterprises"
     pages.mkdir(exist_ok=True)
     frame = histogram_frame(min_minutes)
@@ -306,66 +306,78 @@ def render_reports(
     }
     rule_summaries = {r.rule_id: r.summary for r in rule_counts}
     patterns.prepare(con)  # every enterprise's activity patterns, read once
-    template = env.get_template("enterprise.html.j2")
     step_minutes = bin_edges_minutes(min_minutes)[1]
     # NOTE: pages are written in enterprise_id order, a batch at a time, so that only one
     # batch's findings and claims are in memory (500,000 claims would take ~300 MB at once).
     by_id = sorted(rows, key=lambda e: e.enterprise_id)
-    for start in range(0, len(by_id), PAGE_BATCH):
-        batch = by_id[start : start + PAGE_BATCH]
-        ids = {"ids": [e.enterprise_id for e in batch]}
-        findings = _grouped(con.execute(FINDINGS_SQL, ids))
-        trainees = _grouped(con.execute(TRAINEES_SQL, ids))
-        bins = _grouped(con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS}))
-        terms = _grouped(con.execute(RISK_TERMS_SQL, ids)) if has_risk else {}
-        signals = _grouped(con.execute(SIGNALS_SQL, ids)) if has_risk else {}
-        activity = patterns.fetch(con, ids["ids"])
-        heat = heat_frame.render_batch(con, ids["ids"])
-        for done, row in enumerate(batch, start=start + 1):
-            hide = functools.partial(
-                mask_free_text, id_mask=head_tail, keep=frozenset({row.enterprise_id})
-            )
-            counts = [0] * (BINS + 1)
-            for b, n in bins.get(row.enterprise_id, []):
-                counts[b] = n
-            views = [
-                FindingView(f[0], f[1], f[2], f[3], f[4], hide(f[5]), hide(_pretty(f[6])))
-                for f in findings.get(row.enterprise_id, [])
-            ]
-            context = EnterpriseContext(
-                policy_title=policy.title,
-                enterprise=row,
-                findings=[v for v in views if v.rule_id not in authenticity],
-                trainees=[
-                    TraineeRow(t[0], t[1], t[2], t[3], float(t[4]), t[5], t[6], float(t[7]))
-                    for t in trainees.get(row.enterprise_id, [])
-                ],
-                min_study_minutes=min_minutes,
-                study_chart_svg=frame.render(counts),
-                risk=RiskView(
-                    rank=row.risk_rank,
-                    of=ranked,
-                    score=row.risk_score,
-                    flagged_trainees=flagged_trainees[row.enterprise_id],
-                    terms=[
-                        RiskTerm(t[0], t[1], t[2], float(t[3]))
-                        for t in terms.get(row.enterprise_id, [])
+    with PageWriter(
+        env, "enterprise.html.j2", len(by_id), id_mask=id_mask, templates_dir=templates_dir
+    ) as writer:
+        written = 0
+
+        def _announce(chunks: Iterator[int], done: int) -> int:
+            for n in chunks:
+                done += n
+                if progress and (done // 500 > (done - n) // 500 or done == len(by_id)):
+                    progress(done, len(rows))
+            return done
+
+        for start in range(0, len(by_id), PAGE_BATCH):
+            in_flight = writer.queued  # the previous batch's chunks, still rendering
+            batch = by_id[start : start + PAGE_BATCH]
+            ids = {"ids": [e.enterprise_id for e in batch]}
+            findings = _grouped(con.execute(FINDINGS_SQL, ids))
+            trainees = _grouped(con.execute(TRAINEES_SQL, ids))
+            bins = _grouped(con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS}))
+            terms = _grouped(con.execute(RISK_TERMS_SQL, ids)) if has_risk else {}
+            signals = _grouped(con.execute(SIGNALS_SQL, ids)) if has_risk else {}
+            activity = patterns.fetch(con, ids["ids"])
+            heat = heat_frame.render_batch(con, ids["ids"])
+            for row in batch:
+                hide = functools.partial(
+                    mask_free_text, id_mask=head_tail, keep=frozenset({row.enterprise_id})
+                )
+                counts = [0] * (BINS + 1)
+                for b, n in bins.get(row.enterprise_id, []):
+                    counts[b] = n
+                views = [
+                    FindingView(f[0], f[1], f[2], f[3], f[4], hide(f[5]), hide(_pretty(f[6])))
+                    for f in findings.get(row.enterprise_id, [])
+                ]
+                context = EnterpriseContext(
+                    policy_title=policy.title,
+                    enterprise=row,
+                    findings=[v for v in views if v.rule_id not in authenticity],
+                    trainees=[
+                        TraineeRow(t[0], t[1], t[2], t[3], float(t[4]), t[5], t[6], float(t[7]))
+                        for t in trainees.get(row.enterprise_id, [])
                     ],
-                    signals=[SignalCount(*g) for g in signals.get(row.enterprise_id, [])],
-                ),
-                signals=_signal_groups(
-                    [v for v in views if v.rule_id in authenticity], rule_summaries
-                ),
-                **_pattern_fields(
-                    activity.get(row.enterprise_id, EnterprisePatterns()),
-                    heat.get(row.enterprise_id, ("", 0.0)),
-                    hide,
-                    head_tail,
-                ),
-            )
-            _write(pages / row.page, template.render(**_fields(context)))
-            if progress and (done % 500 == 0 or done == len(rows)):
-                progress(done, len(rows))
+                    min_study_minutes=min_minutes,
+                    study_chart_svg=frame.render(counts),
+                    risk=RiskView(
+                        rank=row.risk_rank,
+                        of=ranked,
+                        score=row.risk_score,
+                        flagged_trainees=flagged_trainees[row.enterprise_id],
+                        terms=[
+                            RiskTerm(t[0], t[1], t[2], float(t[3]))
+                            for t in terms.get(row.enterprise_id, [])
+                        ],
+                        signals=[SignalCount(*g) for g in signals.get(row.enterprise_id, [])],
+                    ),
+                    signals=_signal_groups(
+                        [v for v in views if v.rule_id in authenticity], rule_summaries
+                    ),
+                    **_patternfields_of(
+                        activity.get(row.enterprise_id, EnterprisePatterns()),
+                        heat.get(row.enterprise_id, ("", 0.0)),
+                        hide,
+                        head_tail,
+                    ),
+                )
+                writer.submit(pages / row.page, context)
+            written = _announce(writer.drain(keep=writer.queued - in_flight), written)
+        _announce(writer.drain(), written)
     patterns.release(con)
     return len(rows) + 1
 
@@ -386,7 +398,7 @@ def _signal_groups(views: list[FindingView], summaries: dict[str, str]) -> list[
     ]
 
 
-def _pattern_fields(
+def _patternfields_of(
     page: EnterprisePatterns,
     heat: tuple[str, float],
     hide: Callable[[str], str],
@@ -442,11 +454,6 @@ def mask_free_text(text: str, id_mask: tuple[int, int], keep: frozenset[str]) ->
     return PHONE_IN_TEXT.sub(lambda m: mask(m[1], 3, 4), text)
 
 
-def _fields(context: Any) -> dict[str, Any]:
-    """The context's fields as template variables (shallow: asdict would deep-copy every row)."""
-    return {f.name: getattr(context, f.name) for f in fields(context)}
-
-
 def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
     found = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     return all(n in found for n in names)
@@ -457,7 +464,3 @@ def _pretty(evidence: str) -> str:
         return json.dumps(json.loads(evidence), ensure_ascii=False, indent=2, sort_keys=True)
     except (TypeError, ValueError):
         return str(evidence)
-
-
-def _write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8", newline="\n")
