@@ -13,15 +13,41 @@
 -- most the tolerance after it and ends within the tolerance of its end) and its earliest end
 -- (the floor). Starts and ends are bucketed by the tolerance, so an anchor meets only sessions
 -- in neighbouring buckets of both: never every pair of sessions. Before that, counts per bucket
--- (hash aggregates, no sort) keep only sessions with enough neighbours to be in a group.
-WITH bucketed AS (
+-- (hash aggregates, no sort) keep only sessions with enough neighbours to be in a group; and
+-- before those, one sorted pass over starts and one over the ends of what is left keep only
+-- sessions with lockstep_min_trainees - 1 others of their enterprise within the tolerance
+-- (every member of a group has them), so the bucket grids see a few percent of the sessions.
+-- The window frames' offsets are scalar subqueries: DuckDB takes them, other engines want literals.
+WITH start_near AS (
+    SELECT s._row, s.project_id, s.person_id, s.enterprise_id, s.enterprise_key, s.started_at,
+           s.start_s, s.end_s,
+           count(*) OVER (
+               PARTITION BY s.enterprise_key ORDER BY s.start_s
+               RANGE BETWEEN (SELECT max(lockstep_tolerance_seconds) FROM policy) PRECEDING
+                         AND (SELECT max(lockstep_tolerance_seconds) FROM policy) FOLLOWING
+           ) AS near
+    FROM sessions s
+    WHERE s.enterprise_id <> ''
+),
+end_near AS (
+    SELECT s._row, s.project_id, s.person_id, s.enterprise_id, s.enterprise_key, s.started_at,
+           s.start_s, s.end_s,
+           count(*) OVER (
+               PARTITION BY s.enterprise_key ORDER BY s.end_s
+               RANGE BETWEEN (SELECT max(lockstep_tolerance_seconds) FROM policy) PRECEDING
+                         AND (SELECT max(lockstep_tolerance_seconds) FROM policy) FOLLOWING
+           ) AS near
+    FROM start_near s
+    WHERE s.near >= (SELECT max(lockstep_min_trainees) FROM policy)
+),
+bucketed AS (
     SELECT s._row, s.project_id, s.person_id, s.enterprise_id, s.enterprise_key, s.started_at,
            s.start_s, s.end_s,
            CAST(floor(s.start_s / pol.lockstep_tolerance_seconds) AS BIGINT) AS sb,
            CAST(floor(s.end_s / pol.lockstep_tolerance_seconds) AS BIGINT) AS eb
-    FROM sessions s
+    FROM end_near s
     CROSS JOIN policy pol
-    WHERE s.enterprise_id <> ''
+    WHERE s.near >= pol.lockstep_min_trainees
 ),
 keyed AS (
     -- two grids of buckets twice the tolerance wide, the second shifted by the tolerance: a
