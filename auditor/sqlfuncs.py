@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 
 import duckdb
@@ -22,10 +23,21 @@ from stdnum.exceptions import ValidationError
 EARLIEST_BIRTH_YEAR = 1900
 
 
+COMPACT_RIC = re.compile(r"[0-9]{17}[0-9X]")
+
+
 def is_valid_ric(number: str | None, today: dt.date | None = None) -> bool:
     """Check digit and birth date of an 18-character resident ID; the region is not judged."""
     if number is None:
         return False
+    if COMPACT_RIC.fullmatch(number):  # already compact: stdnum's clean() would change nothing
+        if number[17] != ric.calc_check_digit(number):  # and costs 9 of every 10 microseconds
+            return False
+        try:
+            born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:
+            return False
+        return born.year >= EARLIEST_BIRTH_YEAR and born <= (today or dt.date.today())
     number = ric.compact(number)
     if len(number) != 18 or not number[:17].isdigit():
         return False
