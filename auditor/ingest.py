@@ -151,6 +151,7 @@ def _type_table(
     positions, ignored = _column_sources(table, src, mapping)
     params: list[Any] = []
     select = ["_row"]
+    parsed_here: set[str] = set()  # columns whose text is parsed into a typed value here
     for col in table.columns:
         if col.name not in positions:
             select.append(f"CAST(NULL AS VARCHAR) AS r_{col.name}")
@@ -167,34 +168,44 @@ def _type_table(
             continue
         text = value if source_type == "VARCHAR" else f"CAST({value} AS VARCHAR)"
         parsed = _value_map(_parse_expr(col, text), col, mapping, params)
+        if col.kind in ("date", "timestamp", "decimal"):
+            parsed_here.add(col.name)
         select.append(f"{text} AS r_{col.name}")
         select.append(f"nullif(trim({text}), '') IS NOT NULL AS p_{col.name}")
         select.append(f"{parsed} AS {col.name}")
+    # NOTE: a stage whose every value arrives typed (Parquet) or as plain text is a view: it is
+    # read twice (bad values, then the table) straight from the file, which costs less than
+    # writing 10 M rows of raw and typed columns once more. Text parsed into times, dates and
+    # amounts is staged as a table, so the parsing runs once.
+    kind = "TABLE" if parsed_here or params else "VIEW"  # a view takes no parameters
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE stage_{table.name} AS SELECT {', '.join(select)} "
+            f"CREATE OR REPLACE TEMP {kind} stage_{table.name} AS SELECT {', '.join(select)} "
             f"FROM raw_{table.name}",
             params,
+        )
+        bad = _reject_bad_values(con, table, src)
+        columns = ", ".join(c.name for c in table.columns)
+        keep = f" WHERE _row NOT IN (SELECT _row FROM bad_{table.name})" if bad else ""
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table.name} AS SELECT _row, {columns} "
+            f"FROM stage_{table.name}{keep}"
         )
     except duckdb.Error as exc:  # a Parquet file read in place can fail only now
         raise ExportError(
             f"cannot be read: {str(exc).strip().splitlines()[0]}", file=src.path.name
         ) from exc
-    _reject_bad_values(con, table, src)
-    columns = ", ".join(c.name for c in table.columns)
-    con.execute(
-        f"CREATE OR REPLACE TABLE {table.name} AS SELECT _row, {columns} FROM stage_{table.name}"
-    )
     if table.name in ACTIVITY_TABLES:
         for col in table.columns:
-            if col.kind == "timestamp":
+            if col.kind == "timestamp" and col.name in parsed_here:
                 con.execute(
                     "INSERT INTO unparsed_values SELECT ?, _row, project_id, person_id, ?, "
                     f"r_{col.name} FROM stage_{table.name} "
                     f"WHERE p_{col.name} AND {col.name} IS NULL",
                     [table.name, col.name],
                 )
-    con.execute(f"DROP TABLE stage_{table.name}")
+    con.execute(f"DROP {kind} stage_{table.name}")
+    con.execute(f"DROP TABLE IF EXISTS bad_{table.name}")
     drop_raw(con, src)
     return ignored
 
@@ -234,11 +245,12 @@ def _value_checks(table: Table) -> list[tuple[Column, str, str]]:
     return checks
 
 
-def _reject_bad_values(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile) -> None:
-    """Move every row with a value the contract forbids to `rejects`, with its first reason."""
+def _reject_bad_values(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile) -> bool:
+    """List every row with a value the contract forbids in `rejects` (and `bad_<table>`), with
+    its first reason; whether there was any."""
     checks = _value_checks(table)
     if not checks:
-        return
+        return False
     column = (
         "CASE " + " ".join(f"WHEN {cond} THEN '{col.name}'" for col, cond, _ in checks) + " END"
     )
@@ -260,8 +272,7 @@ def _reject_bad_values(con: duckdb.DuckDBPyConnection, table: Table, src: Source
         f"FROM bad_{table.name}",
         [table.name, src.path.name],
     )
-    con.execute(f"DELETE FROM stage_{table.name} WHERE _row IN (SELECT _row FROM bad_{table.name})")
-    con.execute(f"DROP TABLE bad_{table.name}")
+    return bool(con.execute(f"SELECT count(*) FROM bad_{table.name}").fetchall()[0][0])
 
 
 def _value_rejects(con: duckdb.DuckDBPyConnection, table: str) -> int:
