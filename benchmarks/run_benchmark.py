@@ -86,7 +86,9 @@ def _sample(cursor):
 
 def connect(path):
     con = _connect(path)
-    threading.Thread(target=_sample, args=(con.cursor(),), daemon=True).start()
+    # a connection of its own (same database): a cursor of the audit's connection made
+    # con.close() fail with "connection is busy" when a sample was being taken just then
+    threading.Thread(target=_sample, args=(_connect(path),), daemon=True).start()
     return con
 
 gxcompat.connect = connect

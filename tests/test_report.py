@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import jinja2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor.pipeline import AuditOptions, audit
 from auditor.policy import load_policy
@@ -530,3 +532,13 @@ def test_free_text_masking_spares_the_enterprises_own_code() -> None:
     assert mask_free_text(text, (6, 4), frozenset({code})) == (
         f"{code} 310101********1234 138****5678 1381234567890"
     )
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text())
+
+
+@given(st.one_of(st.dictionaries(st.text(), scalars), st.dictionaries(st.text(), st.lists(scalars)),
+                 st.lists(scalars)))  # fmt: skip
+def test_pretty_evidence_is_json_dumps_with_an_indent(value: object) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    assert render._pretty(text) == json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)

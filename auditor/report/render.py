@@ -460,7 +460,23 @@ def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
 
 
 def _pretty(evidence: str) -> str:
+    """Evidence JSON indented by 2, keys sorted; text that is not JSON as it is.
+
+    A flat object (nearly every finding's) is written here key by key: json.dumps with an
+    indent falls back to its pure-Python encoder, seconds for 40,000 findings. Same text.
+    """
     try:
-        return json.dumps(json.loads(evidence), ensure_ascii=False, indent=2, sort_keys=True)
+        value = json.loads(evidence)
     except (TypeError, ValueError):
         return str(evidence)
+    if (
+        isinstance(value, dict)
+        and value
+        and not any(isinstance(v, dict | list) for v in value.values())
+    ):
+        items = ",\n".join(
+            f"  {json.dumps(k, ensure_ascii=False)}: {json.dumps(value[k], ensure_ascii=False)}"
+            for k in sorted(value)
+        )
+        return "{\n" + items + "\n}"
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
