@@ -37,9 +37,11 @@ from generate_export import (  # noqa: E402
     default_fraud_enterprises,
     generate,
 )
+from heartbeats import heartbeat_export_for  # noqa: E402
 
 DATA = HERE / "data"
 LIMIT_SECONDS = 120
+HEARTBEAT_LIMIT_SECONDS = 600  # issue 9: 200 M heartbeat rows within 10 minutes
 LIMIT_BYTES = 4 << 30
 AS_OF = "2023-06-30"  # the generated trainings end by March 2023: nothing reads as future
 # Runs in the child: wraps the audit's DuckDB connection to sample duckdb_memory(), then prints
@@ -174,11 +176,23 @@ def main() -> int:
         "--fraud", action="store_true", help="plant fraud in 1 %% of enterprises (generate --fraud)"
     )
     parser.add_argument(
+        "--heartbeats",
+        action="store_true",
+        help="audit the export's sessions as a heartbeat log, one ping a minute, through the "
+        "heartbeat adapter, beside the platform's summary (limit 600 s instead of 120 s)",
+    )
+    parser.add_argument(
         "--check-limits", action="store_true", help="exit 1 above 120 s or 4 GiB (the issue's)"
     )
     args = parser.parse_args()
 
     export = export_for(args.sessions, args.format, args.seed, args.fraud)
+    limit_seconds = LIMIT_SECONDS
+    if args.heartbeats:
+        if args.format != "parquet":
+            parser.error("--heartbeats derives its log from a Parquet export")
+        export = heartbeat_export_for(export, interval=60)
+        limit_seconds = HEARTBEAT_LIMIT_SECONDS
     plain = plain_pass_seconds(export, args.format)
     with tempfile.TemporaryDirectory(prefix="auditor-bench-") as tmp:
         out = args.keep or Path(tmp) / "out"
@@ -192,6 +206,9 @@ def main() -> int:
     print(f"export {export.name} ({args.format}), policy {args.policy}")
     for table in TABLE_ORDER:
         print(f"  {table:15} {counts.get(f'rows.{table}', 0):>12,} rows")
+    if args.heartbeats:
+        beats = json.loads((export / "derived.json").read_text())["heartbeats"]
+        print(f"  {'heartbeats':15} {beats:>12,} rows (raw log, heartbeat adapter)")
     print(
         f"  claims {counts.get('claims', 0):,} ({counts.get('claims.payable', 0):,} payable), "
         f"enterprises {counts.get('enterprises', 0):,}, findings {counts.get('findings', 0):,}, "
@@ -223,8 +240,8 @@ def main() -> int:
         return 2
     if args.check_limits:
         failed = []
-        if wall > LIMIT_SECONDS:
-            failed.append(f"time: total {wall:.1f} s > {LIMIT_SECONDS} s")
+        if wall > limit_seconds:
+            failed.append(f"time: total {wall:.1f} s > {limit_seconds} s")
         if peak_bytes > LIMIT_BYTES:
             failed.append(
                 f"memory: peak {peak_bytes / 2**30:.2f} GiB > {LIMIT_BYTES / 2**30:.0f} GiB"
@@ -234,7 +251,7 @@ def main() -> int:
         if failed:
             return 1
         print(
-            f"limits met: {wall:.1f} s <= {LIMIT_SECONDS} s, {peak_bytes / 2**30:.2f} GiB <= 4 GiB"
+            f"limits met: {wall:.1f} s <= {limit_seconds} s, {peak_bytes / 2**30:.2f} GiB <= 4 GiB"
         )
     return 0
 
