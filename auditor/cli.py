@@ -107,6 +107,18 @@ def cli() -> None:
     help="File whose bytes are the pseudonym key (keep it: the same key gives the same "
     "pseudonyms, so findings of two runs can be joined).",
 )
+@click.option(
+    "--adapter",
+    help="Derive activity tables from raw logs: a shipped adapter (see `auditor adapters`) "
+    "or a folder holding adapter.toml (default: mapping.toml's [adapter] name).",
+)
+@click.option(
+    "--adapter-setting",
+    "adapter_settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override one of the adapter's settings (repeatable), e.g. gap_seconds=900.",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 def audit(
     export_dir: Path,
@@ -121,6 +133,8 @@ def audit(
     strict: bool,
     redact: bool,
     redact_key_file: Path | None,
+    adapter: str | None,
+    adapter_settings: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Audit EXPORT_DIR against a policy and write findings, subsidy and reports to OUT.
@@ -131,6 +145,7 @@ def audit(
 
     \b
         auditor audit sample_exports --policy shanghai-2022 --out out
+        auditor audit EXPORT --policy shanghai-2022 --out out --adapter heartbeat
     """
     from .pipeline import AuditOptions
     from .pipeline import audit as run_audit
@@ -149,6 +164,8 @@ def audit(
         templates=templates,
         strict=strict,
         redact_key=key,
+        adapter=adapter,
+        adapter_settings=adapter_settings,
     )
     run = run_audit(export_dir, policy_name, out, options, progress)
     c = run.counts
