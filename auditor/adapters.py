@@ -341,6 +341,47 @@ def _keywords() -> frozenset[str]:
     return frozenset(str(r[0]) for r in rows.fetchall())
 
 
+def describe_adapter(adapter: Adapter) -> dict[str, Any]:
+    """An adapter as plain data (for `auditor adapters --json`)."""
+    return {
+        "name": adapter.name,
+        "title": adapter.title,
+        "description": adapter.description,
+        "produces": list(adapter.produces),
+        "sql": list(adapter.sql),
+        "folder": str(adapter.folder),
+        "settings": {
+            s.name: {
+                "default": s.default,
+                "type": s.type_name,
+                "help": s.help,
+                "adds": list(s.adds),
+            }
+            for s in adapter.settings.values()
+        },
+        "inputs": [
+            {
+                "table": i.name,
+                "help": i.table.help,
+                "required": i.table.required,
+                "format": "jsonl" if i.json_paths else "any",
+                "columns": [
+                    {
+                        "name": c.name,
+                        "kind": c.kind,
+                        "required": c.required,
+                        "help": c.help,
+                        **({"values": list(c.values)} if c.values else {}),
+                        **({"json_path": i.json_paths[c.name]} if c.name in i.json_paths else {}),
+                    }
+                    for c in i.table.columns
+                ],
+            }
+            for i in adapter.inputs
+        ],
+    }
+
+
 # --- running ------------------------------------------------------------------------------
 
 

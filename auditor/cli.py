@@ -263,6 +263,52 @@ def policies(as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def adapters(name: str | None, as_json: bool) -> None:
+    """List the shipped adapters, or show one (NAME, or a folder) with its docs and settings.
+
+    An adapter derives activity tables (sign-ins, study sessions, Q&A, exams) from a
+    platform's raw logs; `auditor audit --adapter NAME` uses it (docs/adapters.md).
+
+    Example:
+
+    \b
+        auditor adapters
+        auditor adapters heartbeat
+    """
+    from .adapters import describe_adapter, list_adapters, resolve_adapter
+
+    chosen = [resolve_adapter(name)] if name else list_adapters()
+    if as_json:
+        described = [describe_adapter(a) for a in chosen]
+        click.echo(json.dumps(described[0] if name else described, ensure_ascii=False, indent=2))
+        return
+    if not name:
+        for a in chosen:
+            inputs = ", ".join(i.name for i in a.inputs)
+            click.echo(f"{a.name}\t{a.title}\tproduces: {', '.join(a.produces)}\tinputs: {inputs}")
+        return
+    a = chosen[0]
+    click.echo(f"{a.name}: {a.title}\n\n{a.description}\n")
+    click.echo(f"produces: {', '.join(a.produces)}\n\nsettings:")
+    for s in a.settings.values():
+        adds = f" (true: also produces {', '.join(s.adds)})" if s.adds else ""
+        click.echo(f"  {s.name} = {_literal(s.default)}  [{s.type_name}] {s.help}{adds}")
+    for i in a.inputs:
+        need = "required" if i.table.required else "optional"
+        click.echo(f"\ninput {i.name} ({need}): {i.table.help}")
+        for c in i.table.columns:
+            path = f" at {i.json_paths[c.name]}" if c.name in i.json_paths else ""
+            star = " *" if c.required else ""
+            click.echo(f"  {c.name}{star}  {c.kind}{path}  {c.help}")
+
+
+def _literal(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else repr(value)
+
+
+@cli.command()
 @click.option("--policy", "policy_name", help="Show only the rules this policy applies.")
 @click.option("--gx-json", is_flag=True, help="Print the Great Expectations suites as JSON.")
 def rules(policy_name: str | None, gx_json: bool) -> None:
