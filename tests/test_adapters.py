@@ -434,7 +434,7 @@ def test_an_adapter_that_breaks_its_promise_is_named(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "columns", "message"),
     [
-        ("", '{ name = "at", kind = "timestamp", json_path = "$.t" },', "'at' is an SQL keyword"),
+        ("", '{ name = "at", kind = "timestamp", json_path = "$.t" },', "'at' is a reserved SQL word"),
         ("", '{ name = "x", kind = "float" },', "`kind` is one of id, text"),
         ("", '{ name = "x", kind = "text", json_path = "$.x" }, { name = "y", kind = "text" },',
          "give json_path for every column or for none"),
