@@ -477,3 +477,16 @@ def test_adapters_command_lists_and_shows() -> None:
     assert [i["table"] for i in data["inputs"]] == ["heartbeats", "actors"]
     unknown = CliRunner().invoke(cli, ["adapters", "nope"])
     assert unknown.exit_code == 2 and "shipped adapters: heartbeat" in unknown.output
+
+
+@pytest.mark.parametrize("adapter", list_adapters(), ids=lambda a: a.name)
+def test_shipped_adapter_sql_is_plain_sql_that_transpiles_to_spark(adapter) -> None:
+    import sqlglot
+    from sqlglot import exp
+
+    values = adapter.setting_values()
+    for file in adapter.sql:
+        for tree in sqlglot.parse(render_sql(adapter, file, values), read="duckdb"):
+            assert isinstance(tree, exp.Create) and tree.this.name.startswith("out_"), file
+            spark = tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+            assert "CREATE TABLE out_" in spark
