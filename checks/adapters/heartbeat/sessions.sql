@@ -3,6 +3,10 @@
 -- ${gap_seconds}; it ends one interval (${interval_seconds} s) after its last heartbeat.
 -- _source_file       the heartbeats file's name (input_files)
 -- _row / _first_row   row of its first heartbeat in heartbeats;  _last_row  of its last one.
+-- NOTE: one sorted pass over the events marks the heartbeats that open a session (the gap
+-- before them is too long) and those that close one (the gap after them is); in each person's
+-- project these alternate, so the n-th opening and the n-th closing heartbeat are one session.
+-- A running count over every event would sort the whole log a second time.
 CREATE TABLE out_study_sessions AS
 WITH actor_map AS (
     SELECT actor, min(person_id) AS person_id
@@ -11,39 +15,43 @@ WITH actor_map AS (
     HAVING count(DISTINCT person_id) = 1
 ),
 events AS (
-    SELECT h._row, h.project_id, a.person_id, h.lesson_id, h.beat_at, h.device_id, h.ip
+    SELECT h._row, h.project_id, a.person_id, h.beat_at
     FROM in_heartbeats h
     JOIN actor_map a ON a.actor = h.actor
 ),
-flagged AS (
+edges AS (
     SELECT
-        e.*,
-        CASE WHEN lag(beat_at) OVER w IS NULL OR seconds_between(lag(beat_at) OVER w, beat_at) > ${gap_seconds}
-             THEN 1 ELSE 0 END AS starts,
-        CASE WHEN lead(beat_at) OVER w IS NULL OR seconds_between(beat_at, lead(beat_at) OVER w) > ${gap_seconds}
-             THEN 1 ELSE 0 END AS ends
+        e._row, e.project_id, e.person_id, e.beat_at,
+        lag(e.beat_at) OVER w AS before_at,
+        lead(e.beat_at) OVER w AS after_at
     FROM events e
-    WINDOW w AS (PARTITION BY person_id, project_id ORDER BY beat_at, _row)
+    WINDOW w AS (PARTITION BY e.person_id, e.project_id ORDER BY e.beat_at, e._row)
 ),
-numbered AS (
-    SELECT
-        f.*,
-        sum(starts) OVER (PARTITION BY person_id, project_id ORDER BY beat_at, _row
-                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session_no
-    FROM flagged f
+opening AS (
+    SELECT _row, project_id, person_id, beat_at,
+           row_number() OVER (PARTITION BY person_id, project_id ORDER BY beat_at, _row) AS n
+    FROM edges
+    WHERE before_at IS NULL OR seconds_between(before_at, beat_at) > ${gap_seconds}
+),
+closing AS (
+    SELECT _row, project_id, person_id, beat_at,
+           row_number() OVER (PARTITION BY person_id, project_id ORDER BY beat_at, _row) AS n
+    FROM edges
+    WHERE after_at IS NULL OR seconds_between(beat_at, after_at) > ${gap_seconds}
 )
 SELECT
-    max(CASE WHEN starts = 1 THEN _row END) AS _row,
-    project_id,
-    person_id,
-    min(beat_at) AS started_at,
-    add_seconds(max(beat_at), ${interval_seconds}) AS ended_at,
-    max(CASE WHEN starts = 1 THEN lesson_id END) AS lesson_id,
-    max(CASE WHEN starts = 1 THEN device_id END) AS device_id,
-    max(CASE WHEN starts = 1 THEN ip END) AS ip,
-    max(src.file) AS _source_file,
-    max(CASE WHEN starts = 1 THEN _row END) AS _first_row,
-    max(CASE WHEN ends = 1 THEN _row END) AS _last_row
-FROM numbered
+    o._row,
+    o.project_id,
+    o.person_id,
+    o.beat_at AS started_at,
+    add_seconds(c.beat_at, ${interval_seconds}) AS ended_at,
+    h.lesson_id,
+    h.device_id,
+    h.ip,
+    src.file AS _source_file,
+    o._row AS _first_row,
+    c._row AS _last_row
+FROM opening o
+JOIN closing c ON c.person_id = o.person_id AND c.project_id = o.project_id AND c.n = o.n
+JOIN in_heartbeats h ON h._row = o._row
 CROSS JOIN (SELECT file FROM input_files WHERE input_table = 'heartbeats') src
-GROUP BY person_id, project_id, session_no
