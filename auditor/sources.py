@@ -61,13 +61,14 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")  # type: ignore[return-value]
 
 
-def _detect_encoding(path: Path) -> tuple[str, CsvScan]:
+def _detect_encoding(path: Path, name: str | None = None) -> tuple[str, CsvScan]:
     """utf-8-sig, utf-8 or gb18030: the first that decodes the whole file; and its records.
 
     The records are counted in the same pass over the bytes (`"`, `,`, CR and LF are the same
     single bytes in UTF-8 and GB18030, and never part of another character in either).
     """
-    scan = CsvScan(path.name)
+    name = name or path.name
+    scan = CsvScan(name)
     for encoding in ("utf-8", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
         decodes = True
@@ -88,7 +89,7 @@ def _detect_encoding(path: Path) -> tuple[str, CsvScan]:
         except UnicodeDecodeError:
             decodes = False
         except (OSError, EOFError) as exc:
-            raise ExportError(f"cannot read the file: {exc}", file=path.name) from exc
+            raise ExportError(f"cannot read the file: {exc}", file=name) from exc
         if encoding == "utf-8":
             scan.finish()
         if not decodes:
@@ -97,7 +98,7 @@ def _detect_encoding(path: Path) -> tuple[str, CsvScan]:
             with _open_binary(path) as fh:
                 return ("utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"), scan
         return encoding, scan
-    raise ExportError("the text is neither UTF-8 nor GB18030", file=path.name)
+    raise ExportError("the text is neither UTF-8 nor GB18030", file=name)
 
 
 # --- counting records independently of DuckDB ---------------------------------------------
@@ -286,9 +287,9 @@ def _width(record: bytes) -> int:
     return fields
 
 
-def _count_records(path: Path) -> CsvScan:
+def _count_records(path: Path, name: str | None = None) -> CsvScan:
     """The exact count: every line looked at, blank ones not counted."""
-    scan = CsvScan(path.name, exact=True)
+    scan = CsvScan(name or path.name, exact=True)
     with _open_binary(path) as fh:
         while chunk := fh.read(CHUNK_BYTES):
             scan.feed(chunk)
@@ -303,6 +304,25 @@ def _without_lines(path: Path, lines: set[int], work_dir: Path) -> Path:
         for number, line in enumerate(src, 1):
             if number not in lines:
                 dst.write(line)
+    return target
+
+
+def _breaks_lines_with_cr(path: Path) -> bool:
+    """Whether the file ends its lines with CR alone (classic Mac OS; Excel's "CSV (Macintosh)"
+    and some LMS downloads): its first megabyte has a CR and no LF."""
+    with _open_binary(path) as fh:
+        head = fh.read(CHUNK_BYTES)
+    return b"\r" in head and b"\n" not in head
+
+
+def _cr_to_lf(path: Path, work_dir: Path) -> Path:
+    """A copy of `path` (decompressed) with every CR an LF: the records, their lines and their
+    numbers stay as they were, and the scan and DuckDB then read it as any other CSV. A CR
+    inside a quoted field becomes an LF, which is the same line break."""
+    target = work_dir / f"{path.name}.lf.csv"
+    with _open_binary(path) as src, target.open("wb") as dst:
+        while chunk := src.read(CHUNK_BYTES):
+            dst.write(chunk.replace(b"\r", b"\n"))
     return target
 
 
@@ -379,17 +399,19 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: P
             readable = _xlsx_to_csv(path, table, work_dir)
             scanned, (encoding, scan) = readable, ("utf-8", _detect_encoding(readable)[1])
         else:
-            scanned, (encoding, scan) = path, _detect_encoding(path)
+            if _breaks_lines_with_cr(path):  # NOTE: the scan and DuckDB split lines at LF
+                readable = _cr_to_lf(path, work_dir)
+            scanned, (encoding, scan) = readable, _detect_encoding(readable, path.name)
             if encoding == "gb18030":
-                readable = _recode_to_utf8(path, encoding, work_dir)
+                readable = _recode_to_utf8(readable, encoding, work_dir)
         headers = _csv_headers(readable, "utf-8-sig")
         if scan.broken and not scan.exact:  # their record numbers must not count blank lines
-            scan = _count_records(scanned)
+            scan = _count_records(scanned, path.name)
         if scan.broken:
             readable = _without_lines(readable, {b.line for b in scan.broken}, work_dir)
         read = _read_csv(con, table, readable, path.name, len(headers), scan)
         if read != scan.records and not scan.exact:  # blank lines were counted: count exactly
-            scan = _count_records(scanned)
+            scan = _count_records(scanned, path.name)
         if read != scan.records:
             raise ExportError(
                 f"{scan.records} records counted in the file, but DuckDB read {read} (accepted "
