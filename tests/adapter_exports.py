@@ -58,6 +58,7 @@ class Lrs:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.ids: dict[int, str] = {}  # record number -> statement id
 
     def add(
         self,
@@ -71,6 +72,7 @@ class Lrs:
         result: dict[str, Any] | None = None,
         extensions: dict[str, Any] | None = None,
         stamp: str | None = None,
+        statement_ref: bool = False,
     ) -> int:
         """Append a statement; its record number (line) in the file."""
         name = verb.rsplit("/", 1)[-1]
@@ -78,7 +80,9 @@ class Lrs:
             "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{len(self.lines)}-{verb}-{at}")),
             "actor": {"objectType": "Agent", **actor},
             "verb": {"id": verb, "display": {"en-US": name}},
-            "object": {
+            "object": {"objectType": "StatementRef", "id": obj}
+            if statement_ref
+            else {
                 "objectType": "Activity",
                 "id": obj,
                 "definition": {"name": {"zh-CN": obj.rsplit("/", 1)[-1]}},
@@ -103,6 +107,7 @@ class Lrs:
         if result:
             statement["result"] = result
         self.lines.append(json.dumps(statement, ensure_ascii=False))
+        self.ids[len(self.lines)] = statement["id"]
         return len(self.lines)
 
     def raw(self, line: str) -> int:

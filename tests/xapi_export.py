@@ -102,6 +102,10 @@ def build(folder: Path) -> dict[str, Any]:
     )  # +30:01
     rows["li_b2"] = lrs.add(li, VIDEO_VERBS + "seeked", VIDEO, shanghai(2022, 3, 2, 10, 20))
     rows["li_b3"] = lrs.add(li, ADL + "completed", VIDEO, shanghai(2022, 3, 2, 10, 45, 0.25))
+    # a stray statement, later voided by the course: it would join the two sessions above
+    rows["li_stray"] = lrs.add(li, VIDEO_VERBS + "played", VIDEO, shanghai(2022, 3, 2, 9, 45))
+    rows["li_voiding"] = lrs.add(li, ADL + "voided", lrs.ids[rows["li_stray"]],
+                                 shanghai(2022, 3, 2, 12, 5), statement_ref=True)  # fmt: skip
     rows["li_unknown"] = lrs.add(li, "https://example.com.cn/xapi/verbs/liked", VIDEO,
                                  shanghai(2022, 3, 2, 10, 46))  # fmt: skip
     rows["li_comment"] = lrs.add(li, ADL + "commented", FORUM, shanghai(2022, 3, 2, 10, 50),

@@ -31,7 +31,9 @@ INSERT INTO xapi_verbs VALUES
     ('https://w3id.org/xapi/video/verbs/seeked', 'seeked', 'activity'),
     -- Q&A: a question put to the tutor, a written comment on the course
     ('http://adlnet.gov/expapi/verbs/asked', 'asked', 'qa'),
-    ('http://adlnet.gov/expapi/verbs/commented', 'commented', 'qa');
+    ('http://adlnet.gov/expapi/verbs/commented', 'commented', 'qa'),
+    -- xAPI 2.3.2: a voiding statement cancels the statement its object refers to
+    ('http://adlnet.gov/expapi/verbs/voided', 'voided', 'void');
 
 -- NOTE: ISO 8601 durations (xAPI 4.6: ISO 8601:2004 4.4.3.2) to seconds in plain SQL. Weeks,
 -- days, hours, minutes and seconds have fixed lengths; years and months do not, so a duration
@@ -92,15 +94,27 @@ LEFT JOIN (SELECT activity_id, min(project_id) AS project_id, min(lesson_id) AS 
 LEFT JOIN (SELECT activity_id, min(project_id) AS project_id, min(lesson_id) AS lesson_id
            FROM in_activities GROUP BY ALL) m_grp ON m_grp.activity_id = s.grouping_id;
 
+-- NOTE: statements voided by a voiding statement in the export are as if never sent
+CREATE OR REPLACE TEMP TABLE xapi_voided AS
+SELECT t._row, min(v._row) AS voided_by
+FROM xapi_statements t
+JOIN xapi_statements v ON v.use = 'void' AND lower(v.object_id) = lower(t.statement_id)
+WHERE t.use <> 'void'
+GROUP BY t._row;
+
 CREATE OR REPLACE TEMP TABLE xapi_ignored AS
 SELECT _row, verb_id,
-       CASE WHEN use = 'unknown' THEN 'verb not read by this adapter'
+       CASE WHEN _row IN (SELECT _row FROM xapi_voided) THEN 'voided'
+            WHEN use = 'void' THEN 'voiding statement'
+            WHEN use = 'unknown' THEN 'verb not read by this adapter'
             WHEN use = 'lms' THEN 'LMS bookkeeping (' || verb || '), not learner activity'
             WHEN person_id IS NULL THEN 'actor not in actors'
             ELSE 'activity not in activities' END AS reason
 FROM xapi_statements
-WHERE use IN ('unknown', 'lms') OR person_id IS NULL OR project_id IS NULL;
+WHERE use IN ('unknown', 'lms', 'void') OR person_id IS NULL OR project_id IS NULL
+   OR _row IN (SELECT _row FROM xapi_voided);
 
 CREATE OR REPLACE TEMP TABLE xapi_events AS
 SELECT * FROM xapi_statements
-WHERE use NOT IN ('unknown', 'lms') AND person_id IS NOT NULL AND project_id IS NOT NULL;
+WHERE use NOT IN ('unknown', 'lms', 'void') AND person_id IS NOT NULL AND project_id IS NOT NULL
+  AND _row NOT IN (SELECT _row FROM xapi_voided);
