@@ -14,7 +14,7 @@ SELECT
     CAST(NULL AS DECIMAL(14, 2)) AS score,
     CAST(NULL AS DECIMAL(14, 2)) AS pass_score,
     CAST(NULL AS VARCHAR) AS answers_digest,
-    '${_file_log}' AS _source_file,
+    (SELECT file FROM input_files WHERE input_table = 'log') AS _source_file,
     least(s._row, coalesce(st._row, s._row)) AS _first_row,
     greatest(s._row, coalesce(st._row, s._row)) AS _last_row
 FROM moodle_events s

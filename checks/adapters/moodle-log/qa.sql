@@ -10,7 +10,7 @@ SELECT
     event_at AS posted_at,
     'question' AS role,
     CAST(NULL AS VARCHAR) AS text,
-    '${_file_log}' AS _source_file,
+    (SELECT file FROM input_files WHERE input_table = 'log') AS _source_file,
     min(_row) AS _first_row,
     max(_row) AS _last_row
 FROM moodle_events

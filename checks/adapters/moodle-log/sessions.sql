@@ -35,6 +35,7 @@ GROUP BY person_id, project_id, session_no;
 CREATE OR REPLACE TABLE out_study_sessions AS
 SELECT _row, project_id, person_id, started_at, ended_at, lesson_id,
        CAST(NULL AS VARCHAR) AS device_id, ip,
-       '${_file_log}' AS _source_file, _first_row, _last_row
+       (SELECT file FROM input_files WHERE input_table = 'log') AS _source_file,
+       _first_row, _last_row
 FROM moodle_sessions
 ORDER BY _row;

@@ -27,6 +27,7 @@ GROUP BY e.person_id, e.project_id, day_of(e.event_at);
 
 CREATE OR REPLACE TABLE out_signins AS
 SELECT _row, project_id, person_id, signed_in_at, CAST(NULL AS VARCHAR) AS device_id, ip,
-       '${_file_log}' AS _source_file, _row AS _first_row, _row AS _last_row
+       (SELECT file FROM input_files WHERE input_table = 'log') AS _source_file,
+       _row AS _first_row, _row AS _last_row
 FROM moodle_signins
 ORDER BY _row, project_id;

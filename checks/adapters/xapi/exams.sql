@@ -19,7 +19,7 @@ SELECT
                   THEN coalesce(score_min, 0) + mastery_score * (score_max - coalesce(score_min, 0))
          END AS DECIMAL(14, 2)) AS pass_score,
     CAST(NULL AS VARCHAR) AS answers_digest,
-    '${_file_statements}' AS _source_file,
+    (SELECT file FROM input_files WHERE input_table = 'statements') AS _source_file,
     _row AS _first_row,
     _row AS _last_row
 FROM xapi_events

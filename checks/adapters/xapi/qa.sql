@@ -9,7 +9,7 @@ SELECT
     event_at AS posted_at,
     'question' AS role,
     nullif(trim(response), '') AS text,
-    '${_file_statements}' AS _source_file,
+    (SELECT file FROM input_files WHERE input_table = 'statements') AS _source_file,
     _row AS _first_row,
     _row AS _last_row
 FROM xapi_events

@@ -84,7 +84,7 @@ SELECT
     lesson_id,
     CAST(NULL AS VARCHAR) AS device_id,
     CAST(NULL AS VARCHAR) AS ip,
-    '${_file_statements}' AS _source_file,
+    (SELECT file FROM input_files WHERE input_table = 'statements') AS _source_file,
     _first_row,
     _last_row
 FROM (

@@ -9,7 +9,7 @@ SELECT
     event_at AS signed_in_at,
     CAST(NULL AS VARCHAR) AS device_id,
     CAST(NULL AS VARCHAR) AS ip,
-    '${_file_statements}' AS _source_file,
+    (SELECT file FROM input_files WHERE input_table = 'statements') AS _source_file,
     _row AS _first_row,
     _row AS _last_row
 FROM xapi_events
