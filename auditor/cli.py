@@ -107,6 +107,18 @@ def cli() -> None:
     help="File whose bytes are the pseudonym key (keep it: the same key gives the same "
     "pseudonyms, so findings of two runs can be joined).",
 )
+@click.option(
+    "--adapter",
+    help="Derive activity tables from raw logs: a shipped adapter (see `auditor adapters`) "
+    "or a folder holding adapter.toml (default: mapping.toml's [adapter] name).",
+)
+@click.option(
+    "--adapter-setting",
+    "adapter_settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override one of the adapter's settings (repeatable), e.g. gap_seconds=900.",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 def audit(
     export_dir: Path,
@@ -121,6 +133,8 @@ def audit(
     strict: bool,
     redact: bool,
     redact_key_file: Path | None,
+    adapter: str | None,
+    adapter_settings: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Audit EXPORT_DIR against a policy and write findings, subsidy and reports to OUT.
@@ -131,6 +145,7 @@ def audit(
 
     \b
         auditor audit sample_exports --policy shanghai-2022 --out out
+        auditor audit EXPORT --policy shanghai-2022 --out out --adapter heartbeat
     """
     from .pipeline import AuditOptions
     from .pipeline import audit as run_audit
@@ -149,6 +164,8 @@ def audit(
         templates=templates,
         strict=strict,
         redact_key=key,
+        adapter=adapter,
+        adapter_settings=adapter_settings,
     )
     run = run_audit(export_dir, policy_name, out, options, progress)
     c = run.counts
@@ -243,6 +260,52 @@ def policies(as_json: bool) -> None:
     for p in found:
         params = ", ".join(f"{k}={v}" for k, v in p.parameters.items() if v is not None)
         click.echo(f"{p.id}\t{p.title}\t{params}")
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def adapters(name: str | None, as_json: bool) -> None:
+    """List the shipped adapters, or show one (NAME, or a folder) with its docs and settings.
+
+    An adapter derives activity tables (sign-ins, study sessions, Q&A, exams) from a
+    platform's raw logs; `auditor audit --adapter NAME` uses it (docs/adapters.md).
+
+    Example:
+
+    \b
+        auditor adapters
+        auditor adapters heartbeat
+    """
+    from .adapters import describe_adapter, list_adapters, resolve_adapter
+
+    chosen = [resolve_adapter(name)] if name else list_adapters()
+    if as_json:
+        described = [describe_adapter(a) for a in chosen]
+        click.echo(json.dumps(described[0] if name else described, ensure_ascii=False, indent=2))
+        return
+    if not name:
+        for a in chosen:
+            inputs = ", ".join(i.name for i in a.inputs)
+            click.echo(f"{a.name}\t{a.title}\tproduces: {', '.join(a.produces)}\tinputs: {inputs}")
+        return
+    a = chosen[0]
+    click.echo(f"{a.name}: {a.title}\n\n{a.description}\n")
+    click.echo(f"produces: {', '.join(a.produces)}\n\nsettings:")
+    for s in a.settings.values():
+        adds = f" (true: also produces {', '.join(s.adds)})" if s.adds else ""
+        click.echo(f"  {s.name} = {_literal(s.default)}  [{s.type_name}] {s.help}{adds}")
+    for i in a.inputs:
+        need = "required" if i.table.required else "optional"
+        click.echo(f"\ninput {i.name} ({need}): {i.table.help}")
+        for c in i.table.columns:
+            path = f" at {i.json_paths[c.name]}" if c.name in i.json_paths else ""
+            star = " *" if c.required else ""
+            click.echo(f"  {c.name}{star}  {c.kind}{path}  {c.help}")
+
+
+def _literal(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
 @cli.command()

@@ -59,3 +59,7 @@ class EstimateError(AuditorError):
 
 class NoticeError(AuditorError):
     """A public notice cannot be read, or OUT is not an audit it can be checked against."""
+
+
+class AdapterError(AuditorError):
+    """An adapter is unknown, malformed, given a bad setting, or its SQL broke its promise."""

@@ -60,7 +60,11 @@ def evidence_names(rule: Rule) -> list[str]:
 def evidence_sql(rule: Rule, columns: set[str]) -> str:
     """A JSON object of the evidence. NOTE: DuckDB's json_object; Spark: to_json(named_struct)."""
     pairs = ", ".join(f"{_literal(n)}, {_value_sql(n, columns)}" for n in evidence_names(rule))
-    return f"CAST(json_object({pairs}) AS VARCHAR)"
+    if not rule.evidence_optional:
+        return f"CAST(json_object({pairs}) AS VARCHAR)"
+    # NOTE: DuckDB's json_merge_patch adds no key whose value is NULL (RFC 7396)
+    more = ", ".join(f"{_literal(n)}, {_value_sql(n, columns)}" for n in rule.evidence_optional)
+    return f"CAST(json_merge_patch(json_object({pairs}), json_object({more})) AS VARCHAR)"
 
 
 def write_findings(

@@ -20,7 +20,7 @@ import duckdb
 from .contract import ACTIVITY_TABLES, TABLES, Column, Table
 from .errors import ExportError
 from .mapping import Mapping, TableMapping
-from .sources import SourceFile, drop_raw, find_file, load_raw, quote_ident
+from .sources import SourceFile, drop_raw, find_file, load_json_lines, load_raw, quote_ident
 
 ID_COLUMNS = ("enterprise_id", "project_id", "person_id")
 REJECTS_DDL = (
@@ -62,6 +62,8 @@ def _parse_expr(column: Column, text: str) -> str:
         return _timestamp_expr(trimmed)
     if column.kind == "decimal":
         return f"try_cast({trimmed} AS DECIMAL(14, 2))"
+    if column.kind == "integer":
+        return f"try_cast({trimmed} AS BIGINT)"
     return trimmed
 
 
@@ -100,6 +102,8 @@ def _native_expr(column: Column, value: str, source_type: str) -> str | None:
         return f"CAST({value} AS DATE)"
     if column.kind == "decimal" and base in NUMERIC_TYPES:
         return f"try_cast({value} AS DECIMAL(14, 2))"
+    if column.kind == "integer" and base in NUMERIC_TYPES:
+        return f"try_cast({value} AS BIGINT)"
     return None
 
 
@@ -155,7 +159,7 @@ def _type_table(
         if col.name not in positions:
             select.append(f"CAST(NULL AS VARCHAR) AS r_{col.name}")
             select.append(f"false AS p_{col.name}")
-            select.append(f"CAST(NULL AS {_sql_type(col)}) AS {col.name}")
+            select.append(f"CAST(NULL AS {sql_type(col)}) AS {col.name}")
             continue
         value = f"c{positions[col.name]}"
         source_type = src.types[positions[col.name]] if src.types else "VARCHAR"
@@ -199,10 +203,14 @@ def _type_table(
     return ignored
 
 
-def _sql_type(col: Column) -> str:
-    return {"date": "DATE", "timestamp": "TIMESTAMP", "decimal": "DECIMAL(14, 2)"}.get(
-        col.kind, "VARCHAR"
-    )
+def sql_type(col: Column) -> str:
+    """The DuckDB type a column of this kind is stored as."""
+    return {
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "decimal": "DECIMAL(14, 2)",
+        "integer": "BIGINT",
+    }.get(col.kind, "VARCHAR")
 
 
 def _value_checks(table: Table) -> list[tuple[Column, str, str]]:
@@ -212,7 +220,7 @@ def _value_checks(table: Table) -> list[tuple[Column, str, str]]:
         lenient_ts = col.kind == "timestamp" and table.name in ACTIVITY_TABLES
         if col.required and not lenient_ts:
             checks.append((col, f"{col.name} IS NULL", "is empty or cannot be read as " + col.kind))
-        elif not lenient_ts and col.kind in ("date", "timestamp", "decimal"):
+        elif not lenient_ts and col.kind in ("date", "timestamp", "decimal", "integer"):
             checks.append(
                 (
                     col,
@@ -290,8 +298,9 @@ def first_reject(con: duckdb.DuckDBPyConnection) -> ExportError | None:
     )
 
 
-def _empty_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    columns = ", ".join(f"CAST(NULL AS {_sql_type(c)}) AS {c.name}" for c in table.columns)
+def empty_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Table `table.name` with its columns and no rows."""
+    columns = ", ".join(f"CAST(NULL AS {sql_type(c)}) AS {c.name}" for c in table.columns)
     con.execute(
         f"CREATE OR REPLACE TABLE {table.name} AS SELECT CAST(NULL AS BIGINT) AS _row, "
         f"{columns} WHERE false"
@@ -304,8 +313,13 @@ def ingest(
     mapping: Mapping,
     work_dir: Path,
     progress: Callable[[str], None] | None = None,
+    supplied: frozenset[str] = frozenset(),
 ) -> IngestResult:
-    """Load every contract table of `export_dir` into `con`, typed; raise ExportError on bad input."""
+    """Load every contract table of `export_dir` into `con`, typed; raise ExportError on bad input.
+
+    `supplied`: contract tables an adapter derives from raw inputs, so the export need not
+    have their files (when it has them too, the adapter's become the tie-out's `raw_<table>`).
+    """
     if not export_dir.is_dir():
         raise ExportError(f"export directory {export_dir} does not exist or is not a directory")
     con.execute(
@@ -319,22 +333,10 @@ def ingest(
         tmap = mapping.for_table(table.name)
         path = find_file(export_dir, table.name, tmap.file or table.name)
         if path is None:
-            if table.required:
+            if table.required and table.name not in supplied:
                 missing.append(f"{tmap.file or table.name}{{.csv,.csv.gz,.parquet,.jsonl,.xlsx}}")
             continue
-        if progress:
-            progress(f"reading {path.name}")
-        src = load_raw(con, table.name, path, work_dir)
-        result.sources[table.name] = src
-        read = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchall()[0][0]
-        result.ignored_headers[table.name] = _type_table(con, table, src, tmap)
-        accepted = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
-        rejected = con.execute(
-            "SELECT count(*) FROM rejects WHERE source_table = ?", [table.name]
-        ).fetchall()[0][0]
-        result.rows[table.name] = int(accepted)
-        result.rows_rejected[table.name] = int(rejected)
-        result.rows_read[table.name] = int(read) + int(rejected) - _value_rejects(con, table.name)
+        ingest_file(con, table, path, tmap, work_dir, result, progress)
     if missing:
         present = sorted(p.name for p in export_dir.iterdir() if p.is_file())
         raise ExportError(
@@ -343,11 +345,76 @@ def ingest(
         )
     for table in TABLES:
         if table.name not in result.sources:
-            _empty_table(con, table)
+            empty_table(con, table)
             result.sources[table.name] = None
             result.rows[table.name] = result.rows_read[table.name] = 0
             result.rows_rejected[table.name] = 0
+    _create_adapter_tables(con)
     return result
 
 
-__all__ = ["IngestResult", "first_reject", "ingest", "quote_ident"]
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    tmap: TableMapping,
+    work_dir: Path,
+    result: IngestResult,
+    progress: Callable[[str], None] | None = None,
+    json_paths: dict[str, str] | None = None,
+    key: str | None = None,
+) -> None:
+    """Read one file into table `table.name`, typed, and record its counts under `key`.
+
+    `json_paths` (column -> JSON path): the file is JSON lines, each line one record, and each
+    column is the text at its path in the line.
+    """
+    key = key or table.name
+    if progress:
+        progress(f"reading {path.name}")
+    if json_paths:
+        src = load_json_lines(con, table.name, path, json_paths)
+    else:
+        src = load_raw(con, table.name, path, work_dir)
+    result.sources[key] = src
+    read = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchall()[0][0]
+    result.ignored_headers[key] = _type_table(con, table, src, tmap)
+    accepted = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
+    rejected = con.execute(
+        "SELECT count(*) FROM rejects WHERE source_table = ?", [table.name]
+    ).fetchall()[0][0]
+    result.rows[key] = int(accepted)
+    result.rows_rejected[key] = int(rejected)
+    result.rows_read[key] = int(read) + int(rejected) - _value_rejects(con, table.name)
+
+
+# Tables an adapter fills; empty without one, so that the facts read them either way.
+ACTIVITY_SOURCES_DDL = (
+    "CREATE OR REPLACE TABLE activity_sources (source_table VARCHAR, _row BIGINT, "
+    "source_file VARCHAR, first_row BIGINT, last_row BIGINT)"
+)
+UNMAPPED_DDL = (
+    "CREATE OR REPLACE TABLE unmapped_actors (source_file VARCHAR, actor VARCHAR, "
+    "reason VARCHAR, event_rows BIGINT, first_row BIGINT, last_row BIGINT)"
+)
+
+
+def _create_adapter_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """`raw_<activity table>` (the tie-out's derived rows), `tie_outs` (which tables have
+    them), `activity_sources` (raw file rows behind derived rows) and `unmapped_actors`."""
+    for name in ACTIVITY_TABLES:
+        con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS SELECT * FROM {name} WHERE false")
+    con.execute("CREATE OR REPLACE TABLE tie_outs (contract_table VARCHAR)")
+    con.execute(ACTIVITY_SOURCES_DDL)
+    con.execute(UNMAPPED_DDL)
+
+
+__all__ = [
+    "IngestResult",
+    "empty_table",
+    "first_reject",
+    "ingest",
+    "ingest_file",
+    "quote_ident",
+    "sql_type",
+]

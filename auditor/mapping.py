@@ -8,6 +8,13 @@ Format (documented in docs/export-contract.md):
     "身份证号码" = "person_id"
     [tables.trainees.values.employment] # value in the file = contract value
     "劳动合同" = "labor_contract"
+    [adapter]                           # raw logs: the adapter that reads them (docs/adapters.md)
+    name = "heartbeat"
+    [adapter.settings]
+    gap_seconds = 900
+
+`[tables.NAME]` may also name an adapter's input table; it is checked against that adapter's
+inputs once the adapter is known (`check_inputs`).
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .contract import TABLES_BY_NAME
+from .contract import TABLES_BY_NAME, Table
 from .errors import ExportError
 from .resources import checks_dir
 
@@ -36,10 +44,28 @@ class Mapping:
 
     tables: dict[str, TableMapping] = field(default_factory=dict)
     path: Path | None = None
+    adapter: str | None = None  # [adapter] name: a shipped adapter or a folder
+    adapter_settings: dict[str, Any] = field(default_factory=dict)
 
     def for_table(self, name: str) -> TableMapping:
         """The mapping of one table (empty when none is given)."""
         return self.tables.get(name, TableMapping())
+
+    def check_inputs(self, inputs: tuple[Table, ...], adapter: str | None) -> None:
+        """Every `[tables.NAME]` that is no contract table must be one of `inputs`, mapping
+        onto its columns; raise ExportError otherwise."""
+        name = self.path.name if self.path else "mapping"
+        by_name = {t.name: t for t in inputs}
+        for table, tmap in self.tables.items():
+            if table in TABLES_BY_NAME:
+                continue
+            if table not in by_name:
+                known = [*TABLES_BY_NAME, *by_name]
+                where = f" or inputs of adapter {adapter}" if adapter else ""
+                raise ExportError(
+                    f"unknown table {table!r}; tables{where}: {', '.join(known)}", file=name
+                )
+            _check_columns(table, by_name[table], tmap, name)
 
 
 def shipped_mappings() -> list[Path]:
@@ -68,45 +94,62 @@ def load_mapping(path: Path) -> Mapping:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ExportError(f"not valid UTF-8 TOML: {exc}", file=name) from exc
-    unknown = set(data) - {"tables"}
+    unknown = set(data) - {"tables", "adapter"}
     if unknown:
         raise ExportError(
-            f"unknown top-level keys {sorted(unknown)}; expected [tables.NAME]", file=name
+            f"unknown top-level keys {sorted(unknown)}; expected [tables.NAME] and [adapter]",
+            file=name,
         )
     tables: dict[str, TableMapping] = {}
     for table, spec in data.get("tables", {}).items():
-        contract = TABLES_BY_NAME.get(table)
-        if contract is None:
-            raise ExportError(
-                f"unknown table {table!r}; tables: {', '.join(TABLES_BY_NAME)}", file=name
-            )
         if not isinstance(spec, dict) or set(spec) - {"file", "columns", "values"}:
             raise ExportError(f"[tables.{table}] takes only file, columns, values", file=name)
-        known = {c.name for c in contract.columns}
         columns = {str(k): str(v) for k, v in spec.get("columns", {}).items()}
-        targets: dict[str, str] = {}
-        for header, target in columns.items():
-            if target not in known:
-                raise ExportError(
-                    f"[tables.{table}.columns] maps {header!r} to unknown column {target!r}",
-                    file=name,
-                )
-            if target in targets:
-                raise ExportError(
-                    f"[tables.{table}.columns] maps both {targets[target]!r} and {header!r} "
-                    f"onto {target!r}",
-                    file=name,
-                )
-            targets[target] = header
         values: dict[str, dict[str, str]] = {}
         for column, pairs in spec.get("values", {}).items():
-            if column not in known or not isinstance(pairs, dict):
+            if not isinstance(pairs, dict):
                 raise ExportError(
-                    f"[tables.{table}.values] names unknown column {column!r}", file=name
+                    f"[tables.{table}.values.{column}] must be a table of values", file=name
                 )
             values[column] = {str(k): str(v) for k, v in pairs.items()}
         file = spec.get("file")
         if file is not None and (not isinstance(file, str) or "/" in file or "\\" in file):
             raise ExportError(f"[tables.{table}] file must be a plain file stem", file=name)
         tables[table] = TableMapping(file=file, columns=columns, values=values)
-    return Mapping(tables=tables, path=path)
+        if table in TABLES_BY_NAME:  # an adapter's input is checked once the adapter is known
+            _check_columns(table, TABLES_BY_NAME[table], tables[table], name)
+    adapter = data.get("adapter", {})
+    if not isinstance(adapter, dict) or set(adapter) - {"name", "settings"}:
+        raise ExportError("[adapter] takes only name and settings", file=name)
+    if "name" in adapter and not isinstance(adapter["name"], str):
+        raise ExportError("[adapter] name must be text", file=name)
+    if not isinstance(adapter.get("settings", {}), dict):
+        raise ExportError("[adapter.settings] must be a table of settings", file=name)
+    return Mapping(
+        tables=tables,
+        path=path,
+        adapter=adapter.get("name"),
+        adapter_settings=dict(adapter.get("settings", {})),
+    )
+
+
+def _check_columns(table: str, contract: Table, tmap: TableMapping, name: str) -> None:
+    """The mapping of one table names only columns the table has, each at most once."""
+    known = {c.name for c in contract.columns}
+    targets: dict[str, str] = {}
+    for header, target in tmap.columns.items():
+        if target not in known:
+            raise ExportError(
+                f"[tables.{table}.columns] maps {header!r} to unknown column {target!r}",
+                file=name,
+            )
+        if target in targets:
+            raise ExportError(
+                f"[tables.{table}.columns] maps both {targets[target]!r} and {header!r} "
+                f"onto {target!r}",
+                file=name,
+            )
+        targets[target] = header
+    for column in tmap.values:
+        if column not in known:
+            raise ExportError(f"[tables.{table}.values] names unknown column {column!r}", file=name)

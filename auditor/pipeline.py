@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from . import __version__, facts, gxcompat, sqlfuncs
+from .adapters import Adapter, AdapterRun, resolve_adapter, run_adapter
 from .errors import AuditorError
 from .expectations import RuleOutcome, Validator
 from .findings import FINDINGS_DDL, write_findings, write_prior_blocks
@@ -49,6 +50,7 @@ class AuditRun:
     ingested: IngestResult | None = None
     as_of: dt.date | None = None
     fact_seconds: dict[str, float] = field(default_factory=dict)  # inside the "facts" phase
+    adapter: AdapterRun | None = None
 
     @contextmanager
     def phase(self, name: str, progress: Progress | None, detail: str = "") -> Iterator[None]:
@@ -75,6 +77,8 @@ class AuditOptions:
     redact_key: bytes | None = None  # pseudonymise person IDs in the working papers
     templates: Path | None = None
     memory_limit: str = "3GB"
+    adapter: str | None = None  # a shipped adapter's name or a folder (else mapping's [adapter])
+    adapter_settings: tuple[str, ...] = ()  # NAME=VALUE, over mapping's [adapter.settings]
 
 
 def audit(
@@ -96,6 +100,8 @@ def audit(
     load_formula()  # NOTE: a malformed checks/risk.toml stops the audit before any work
     queries = facts.load_fact_queries()
     mapping = resolve_mapping(export_dir, options.mapping)
+    adapter, settings = _choose_adapter(mapping, options)
+    mapping.check_inputs(adapter.input_tables if adapter else (), adapter.name if adapter else None)
     _check_out(export_dir, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -104,7 +110,8 @@ def audit(
     run = AuditRun(out=out)
     started = time.perf_counter()
     try:
-        _run(export_dir, policy, rules, queries, mapping, work, run, options, progress)
+        chosen = (adapter, settings) if adapter else None
+        _run(export_dir, policy, rules, queries, mapping, chosen, work, run, options, progress)
         manifest = _manifest(export_dir, policy, rules, run, options)
         manifest["seconds"] = round(time.perf_counter() - started, 3)
         write_manifest(work, manifest)
@@ -121,6 +128,7 @@ def _run(
     rules: list[Rule],
     queries: list[facts.FactQuery],
     mapping: Mapping,
+    chosen: tuple[Adapter, dict[str, Any]] | None,
     work: Path,
     run: AuditRun,
     options: AuditOptions,
@@ -139,7 +147,12 @@ def _run(
         sqlfuncs.register(con)
         facts.load_dialect(con)
         with run.phase("ingest", progress):
-            ingested = ingest(con, export_dir, mapping, spill, progress)
+            supplied = frozenset(chosen[0].outputs(chosen[1])) if chosen else frozenset()
+            ingested = ingest(con, export_dir, mapping, spill, progress, supplied)
+            if chosen:
+                run.adapter = run_adapter(
+                    con, chosen[0], chosen[1], export_dir, mapping, spill, ingested, progress
+                )
         run.counts.update({f"rows.{k}": v for k, v in ingested.rows.items()})
         run.ingested = ingested
         if options.strict and (error := first_reject(con)):
@@ -209,6 +222,19 @@ def _run(
     if options.redact_key:  # the database holds every ID whole: a redacted audit does not keep it
         for leftover in work.glob(f"{DB_NAME}*"):
             leftover.unlink()
+
+
+def _choose_adapter(
+    mapping: Mapping, options: AuditOptions
+) -> tuple[Adapter | None, dict[str, Any]]:
+    """--adapter, else mapping.toml's [adapter] name; its settings: defaults < mapping < CLI."""
+    name = options.adapter or mapping.adapter
+    if name is None:
+        if options.adapter_settings or mapping.adapter_settings:
+            raise AuditorError("adapter settings are given, but no adapter (--adapter NAME)")
+        return None, {}
+    adapter = resolve_adapter(name)
+    return adapter, adapter.setting_values(mapping.adapter_settings, options.adapter_settings)
 
 
 def _load_calendar(
@@ -308,6 +334,19 @@ def _manifest(
             "ignored_headers": ingested.ignored_headers.get(table, []),
         }
     extra = [p for p in (export_dir / "mapping.toml", options.holidays) if p and p.is_file()]
+    adapter = None
+    if run.adapter:
+        files = [
+            run.adapter.adapter.file,
+            *(run.adapter.adapter.folder / f for f in run.adapter.adapter.sql),
+        ]
+        adapter = {
+            "name": run.adapter.adapter.name,
+            "settings": run.adapter.settings,
+            "installed": run.adapter.installed,  # contract table -> where its rows went
+            "unmapped_events": run.adapter.unmapped_events,
+            "files": {p.name: sha256_of(p) for p in files},
+        }
     return {
         "tool": {
             "name": "auditor",
@@ -326,6 +365,7 @@ def _manifest(
         },
         "export_dir": str(export_dir.resolve()),
         "inputs": inputs,
+        "adapter": adapter,
         "other_inputs": {str(p.resolve()): sha256_of(p) for p in extra},
         "counts": run.counts,
         "timings": run.timings,

@@ -38,6 +38,7 @@ class Rule:
     innocent: str = ""  # known innocent explanations
     verify: str = ""  # how to confirm or refute it by phone or on site
     questions: tuple[str, ...] = ()  # call-back questions, in Chinese
+    evidence_optional: tuple[str, ...] = ()  # evidence shown only when not NULL
 
     @property
     def column(self) -> str:
@@ -96,6 +97,7 @@ def load_rule(path: Path) -> Rule:
         "innocent",
         "verify",
         "questions",
+        "evidence_optional",
     }
     if extra := sorted(set(data) - allowed):
         raise RuleError(f"{where}: unknown keys {extra}")
@@ -112,6 +114,9 @@ def load_rule(path: Path) -> Rule:
     questions = data.get("questions", [])
     if not isinstance(questions, list) or not all(isinstance(q, str) and q for q in questions):
         raise RuleError(f"{where}: `questions` must be a list of texts")
+    optional = data.get("evidence_optional", [])
+    if not isinstance(optional, list) or not all(isinstance(n, str) and n for n in optional):
+        raise RuleError(f"{where}: `evidence_optional` must be a list of column names")
     exp = data.get("expectation")
     if (
         not isinstance(exp, dict)
@@ -136,6 +141,7 @@ def load_rule(path: Path) -> Rule:
         innocent=data.get("innocent", ""),
         verify=data.get("verify", ""),
         questions=tuple(questions),
+        evidence_optional=tuple(data.get("evidence_optional", ())),
     )
 
 

@@ -541,3 +541,70 @@ def quote_ident(name: str) -> str:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# --- JSON lines read line by line (adapter inputs with json_path columns) -----------------
+
+_FILLED_LINE = re.compile(rb"(?m)^[ \t\r\f\v]*[^\s]")
+
+
+def count_json_lines(path: Path) -> int:
+    """Lines holding anything but whitespace, counted on the raw bytes apart from DuckDB."""
+    count, carry = 0, b""
+    with _open_binary(path) as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            count += len(_FILLED_LINE.findall(data, 0, cut))
+            carry = data[cut:]
+    return count + len(_FILLED_LINE.findall(carry))
+
+
+def load_json_lines(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, json_paths: dict[str, str]
+) -> SourceFile:
+    """Load a JSON-lines file into `raw_<table>`: one record per non-blank line, `_row` its line
+    number, and one column per entry of `json_paths` (the text at that JSON path, NULL when the
+    line lacks it). A line that is not JSON is rejected on its own; the lines after it are read.
+    Then DuckDB's lines must equal the lines counted on the raw bytes, or the audit stops.
+    """
+    if path.stat().st_size == 0:
+        raise ExportError("the file is empty", file=path.name)
+    names = list(json_paths)
+    # NOTE: read_text + string_split keeps every physical line, so no line can be lost to a
+    # reader that gives up at the first malformed one (read_json does).
+    columns = ", ".join(
+        f"CASE WHEN ok THEN json_extract_string(line, {_string_literal(p)}) END AS c{i}"
+        for i, p in enumerate(json_paths.values())
+    )
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE json_lines AS SELECT CAST(n AS BIGINT) AS _row, line, "
+            "json_valid(line) AS ok FROM (SELECT rtrim(l, chr(13)) AS line, n FROM read_text(?) t, "
+            "unnest(string_split(t.content, chr(10))) WITH ORDINALITY AS u(l, n)) "
+            "WHERE regexp_matches(line, '[^\\s]')",
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        raise ExportError(
+            f"not readable as JSON lines: {_first_line(exc)}", file=path.name
+        ) from exc
+    read = int(con.execute("SELECT count(*) FROM json_lines").fetchall()[0][0])
+    counted = count_json_lines(path)
+    if read != counted:
+        raise ExportError(
+            f"{counted} lines counted in the file, but DuckDB read {read}: rows would be lost, "
+            "so the audit stops",
+            file=path.name,
+        )
+    con.execute(
+        "INSERT INTO rejects SELECT ?, ?, _row, NULL, 'line is not valid JSON', NULL, NULL, NULL "
+        "FROM json_lines WHERE NOT ok",
+        [table, path.name],
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE raw_{table} AS SELECT {columns}, _row FROM json_lines "
+        "WHERE ok"
+    )
+    con.execute("DROP TABLE json_lines")
+    return SourceFile(table, path, "jsonl", tuple(names))

@@ -45,3 +45,23 @@ def write_export(folder: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
                 assert not unknown, f"{table.name}: unknown columns {unknown}"
                 writer.writerow([cell(row.get(n)) for n in names])
     return folder
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """One CSV file from rows (header: the first row's keys, in order)."""
+    names = list(rows[0]) if rows else []
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(names)
+        for row in rows:
+            writer.writerow([cell(row.get(n)) for n in names])
+    return path
+
+
+def write_inputs(folder: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
+    """Write every table that is not a contract table (an adapter's inputs) as TABLE.csv."""
+    contract = {t.name for t in TABLES}
+    for name, rows in tables.items():
+        if name not in contract and rows:
+            write_rows(folder / f"{name}.csv", rows)
+    return folder

@@ -62,7 +62,8 @@ def test_the_clean_world_fills_the_claim_fact_tables(fact_columns) -> None:
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_message_and_evidence_names_resolve(rule, fact_columns) -> None:
     known = set(fact_columns[rule.table]) | POLICY_SCALARS
-    missing = [n for n in (*rule.placeholders, *rule.evidence) if n not in known]
+    names = (*rule.placeholders, *rule.evidence, *rule.evidence_optional)
+    missing = [n for n in names if n not in known]
     assert not missing, f"{rule.id}: unknown names {missing}"
 
 

@@ -81,6 +81,19 @@ class TraineeRow:
     payable: bool = field(metadata=_help("whether the claim is payable"))
     blocking_rules: str = field(metadata=_help("rules that block it, comma-separated"))
     verified_yuan: float = field(metadata=_help("verified amount"))
+    platform_minutes: float | None = field(
+        default=None,
+        metadata=_help(
+            "with raw events (the tie-out): study minutes the platform's records credit"
+        ),
+    )
+    raw_minutes: float | None = field(
+        default=None,
+        metadata=_help(
+            "with raw events (the tie-out): study minutes the raw events support; "
+            "credited_minutes is the lower of the two"
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -219,6 +232,13 @@ class EnterpriseContext:
         default=0,
         metadata=_help(
             f"trainees of the drawn devices left out (at most {DEVICE_TRAINEES} are drawn)"
+        ),
+    )
+    tie_out: bool = field(
+        default=False,
+        metadata=_help(
+            "the audit derived study sessions from raw events beside the platform's: "
+            "the trainee table shows both figures"
         ),
     )
 

@@ -193,7 +193,8 @@ LEFT JOIN claim_facts c ON c.project_id = s.project_id AND c.person_id = s.perso
 TRAINEES_SQL = f"""
 SELECT s.enterprise_id, s.person_id, coalesce(n.name, ''), coalesce(n.phone, ''), s.project_id,
        coalesce(c.credited_minutes, 0) AS minutes, coalesce(s.payable, false) AS payable,
-       coalesce(s.blocking_rules, '') AS blocking, coalesce(s.verified_amount, 0) AS verified
+       coalesce(s.blocking_rules, '') AS blocking, coalesce(s.verified_amount, 0) AS verified,
+       c.platform_minutes, c.raw_minutes
 {CLAIMS_FROM}
 LEFT JOIN ({NAMES_SQL}) n ON n.enterprise_id = s.enterprise_id AND n.person_id = s.person_id
 WHERE s.enterprise_id {IN_BATCH}
@@ -292,6 +293,12 @@ def render_reports(
     )
     ranked = sum(1 for e in rows if e.risk_rank)
     flagged_trainees = {r[0]: int(r[15]) for r in summaries}
+    # the tie-out gives every claim both figures (docs/adapters.md)
+    tie_out = bool(
+        con.execute("SELECT count(*) FROM claim_facts WHERE raw_minutes IS NOT NULL").fetchall()[0][
+            0
+        ]
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     _write(out_dir / "index.html", env.get_template("index.html.j2").render(**_fields(index)))
     pages = out_dir / "enterprises"
@@ -337,9 +344,20 @@ def render_reports(
                 enterprise=row,
                 findings=[v for v in views if v.rule_id not in authenticity],
                 trainees=[
-                    TraineeRow(t[0], t[1], t[2], t[3], float(t[4]), t[5], t[6], float(t[7]))
+                    TraineeRow(
+                        t[0],
+                        t[1],
+                        t[2],
+                        t[3],
+                        float(t[4]),
+                        t[5],
+                        t[6],
+                        float(t[7]),
+                        *(None if v is None else float(v) for v in t[8:10]),
+                    )
                     for t in trainees.get(row.enterprise_id, [])
                 ],
+                tie_out=tie_out,
                 min_study_minutes=min_minutes,
                 study_chart_svg=frame.render(counts),
                 risk=RiskView(

@@ -16,3 +16,4 @@ CREATE OR REPLACE MACRO months_between_dates(a, b) AS ((year(b) - year(a)) * 12 
 CREATE OR REPLACE MACRO add_hours(ts, n) AS ts + to_hours(CAST(n AS INTEGER));
 CREATE OR REPLACE MACRO strip_punctuation(t) AS regexp_replace(t, '[[:space:][:punct:]\p{P}\p{S}\p{Z}]', '', 'g');
 CREATE OR REPLACE MACRO key_of(a, b) AS hash(a, b);
+CREATE OR REPLACE MACRO add_seconds(ts, n) AS ts + to_seconds(CAST(n AS BIGINT));

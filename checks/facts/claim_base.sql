@@ -1,6 +1,13 @@
 -- claim_base: each claim with its project, enterprise and records (grain: project_id, person_id).
 -- Duplicate claim rows (the same person imported twice into one project) collapse to the
 -- earliest import; the working papers still count them.
+-- raw_study          1 when the audit has the tie-out: the platform's study_sessions and an
+--                    adapter's sessions derived from raw events beside them (raw_study_sessions)
+-- credited_minutes   credited study; with the tie-out, the lower of the platform's and the raw
+--                    events' (the platform's summary is written by the party under audit; the
+--                    raw trail is the evidence, so only what both support is credited)
+-- platform_seconds, raw_seconds   the two credited times in the tie-out (0 without it)
+-- platform_minutes, raw_minutes   the same in minutes; NULL without the tie-out
 WITH claim_rows AS (
     SELECT
         project_id, person_id, min(imported_at) AS imported_at, min(amount) AS amount,
@@ -30,11 +37,22 @@ SELECT
     coalesce(a.early_activity_count, 0) AS early_activity_count,
     coalesce(a.late_activity_count, 0) AS late_activity_count,
     coalesce(a.outside_period_count, 0) AS outside_period_count,
-    round(coalesce(s.credited_seconds, 0) / 60.0, 2) AS credited_minutes,
+    round(CASE WHEN t.raw_study = 1
+               THEN least(coalesce(s.credited_seconds, 0), coalesce(s.raw_credited_seconds, 0))
+               ELSE coalesce(s.credited_seconds, 0) END / 60.0, 2) AS credited_minutes,
+    t.raw_study,
+    CASE WHEN t.raw_study = 1 THEN coalesce(s.credited_seconds, 0) ELSE 0 END AS platform_seconds,
+    CASE WHEN t.raw_study = 1 THEN coalesce(s.raw_credited_seconds, 0) ELSE 0 END AS raw_seconds,
+    CASE WHEN t.raw_study = 1 THEN round(coalesce(s.credited_seconds, 0) / 60.0, 2) END
+        AS platform_minutes,
+    CASE WHEN t.raw_study = 1 THEN round(coalesce(s.raw_credited_seconds, 0) / 60.0, 2) END
+        AS raw_minutes,
     coalesce(d.unsigned_study_days, 0) AS unsigned_study_days,
     d.first_unsigned_day,
     coalesce(q.qa_count, 0) AS qa_count
 FROM claim_rows c
+CROSS JOIN (SELECT CASE WHEN count(*) > 0 THEN 1 ELSE 0 END AS raw_study FROM tie_outs
+            WHERE contract_table = 'study_sessions') t
 LEFT JOIN project_window w ON w.project_id = c.project_id
 LEFT JOIN claim_activity a ON a.project_id = c.project_id AND a.person_id = c.person_id
 LEFT JOIN claim_study s ON s.project_id = c.project_id AND s.person_id = c.person_id

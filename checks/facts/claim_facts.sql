@@ -8,7 +8,13 @@
 -- early_activity_count   BEFORE_APPROVAL;  late_activity_count WINDOW_EXCEEDED
 -- outside_period_count   OUTSIDE_POLICY_PERIOD
 -- import_late_days       IMPORT_LATE: calendar days after the deadline, 0 when on time
--- credited_minutes       HOURS_SHORT
+-- credited_minutes       HOURS_SHORT (with the tie-out: the lower of platform and raw events)
+-- summary_unsupported    SUMMARY_UNSUPPORTED: 1 when, in the tie-out, the platform credits more
+--                        than the raw events support by more than summary_excess_percent % of
+--                        the raw time AND by more than summary_excess_minutes; 0 without raw
+-- platform_minutes, raw_minutes, unsupported_minutes (platform - raw)   NULL without the tie-out
+-- study_rows             raw file rows of adapter-derived sessions, e.g. "heartbeats.csv rows
+--                        12–340"; NULL when the sessions came from the platform's table
 -- signin_count           NO_SIGNIN;  unsigned_study_days STUDY_WITHOUT_SIGNIN
 -- qa_count               NO_QA;  exam_count NO_EXAM
 -- exam_before_study_end  EXAM_BEFORE_STUDY_END: 1 when the last exam precedes the last study end
@@ -43,6 +49,15 @@ SELECT
     ci.import_deadline,
     coalesce(ci.import_late_days, 0) AS import_late_days,
     b.credited_minutes,
+    b.platform_minutes,
+    b.raw_minutes,
+    CASE WHEN b.raw_study = 1 THEN round((b.platform_seconds - b.raw_seconds) / 60.0, 2) END
+        AS unsupported_minutes,
+    CASE WHEN b.raw_study = 1
+              AND b.platform_seconds * 100 > b.raw_seconds * (100 + pol.summary_excess_percent)
+              AND b.platform_seconds - b.raw_seconds > pol.summary_excess_minutes * 60
+         THEN 1 ELSE 0 END AS summary_unsupported,
+    sr.study_rows,
     b.signin_count,
     b.unsigned_study_days,
     b.first_unsigned_day,
@@ -64,4 +79,5 @@ LEFT JOIN person_facts pf ON pf.person_id = b.person_id
 LEFT JOIN claim_employment em ON em.project_id = b.project_id AND em.person_id = b.person_id
 LEFT JOIN claim_import ci ON ci.project_id = b.project_id AND ci.person_id = b.person_id
 LEFT JOIN claim_sequence sq ON sq.project_id = b.project_id AND sq.person_id = b.person_id
+LEFT JOIN claim_study_rows sr ON sr.project_id = b.project_id AND sr.person_id = b.person_id
 LEFT JOIN claim_duplicate du ON du.project_id = b.project_id AND du.person_id = b.person_id

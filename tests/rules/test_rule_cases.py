@@ -6,6 +6,10 @@ A case starts from the clean world of its policy (tests/rules/_clean_world.toml)
 - `add.<table> = [rows]` appends rows (inheriting the same way);
 - `fires = true|false` says whether the file's rule must fire; `also = [...]` lists other rules
   expected to fire with it. The set of rules in the findings must be exactly that.
+- `adapter = "NAME"` audits with that adapter: the world's tables that are no contract tables
+  (its inputs, e.g. `heartbeats`, `actors`) are written too; `adapter_settings = {..}` sets its
+  settings; `omit = ["study_sessions"]` leaves contract tables out (the adapter supplies them).
+  `policy`, `adapter` and `adapter_settings` at the top of a file apply to all its cases.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from typing import Any
 import pytest
 
 from auditor.pipeline import AuditOptions, audit
-from tests.exports import clean_world, write_export
+from tests.exports import clean_world, write_export, write_inputs
 
 CASES_DIR = Path(__file__).parent
-CASE_KEYS = {"fires", "also", "add", "policy", "as_of", "note"}
+CASE_KEYS = {"fires", "also", "add", "policy", "as_of", "note", "adapter", "adapter_settings",
+             "omit"}  # fmt: skip
+FILE_DEFAULTS = ("adapter", "adapter_settings")
 
 
 def _case_files() -> list[Path]:
@@ -34,8 +40,9 @@ def load_cases() -> list[tuple[str, str, dict[str, Any], str]]:
     for path in _case_files():
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         policy = data.pop("policy", "shanghai-2022")
+        defaults = {k: data.pop(k) for k in FILE_DEFAULTS if k in data}
         for name, case in data.items():
-            cases.append((path.stem, name, case, case.get("policy", policy)))
+            cases.append((path.stem, name, {**defaults, **case}, case.get("policy", policy)))
     return cases
 
 
@@ -52,11 +59,18 @@ def build_tables(case: dict[str, Any], policy: str) -> dict[str, list[dict[str, 
     return world
 
 
-def fired_rules(export: Path, out: Path, policy: str, as_of: dt.date) -> set[str]:
+def fired_rules(
+    export: Path, out: Path, policy: str, as_of: dt.date, case: dict[str, Any] | None = None
+) -> set[str]:
     """Rule IDs with at least one finding after auditing `export`."""
     import csv
 
-    audit(export, policy, out, AuditOptions(as_of=as_of, reports=False))
+    case = case or {}
+    settings = tuple(f"{k}={v}" for k, v in case.get("adapter_settings", {}).items())
+    options = AuditOptions(
+        as_of=as_of, reports=False, adapter=case.get("adapter"), adapter_settings=settings
+    )
+    audit(export, policy, out, options)
     with (out / "findings.csv").open(encoding="utf-8") as fh:
         return {row["rule_id"] for row in csv.DictReader(fh)}
 
@@ -70,12 +84,23 @@ CASES = load_cases()
     ids=[f"{r}::{n}" for r, n, _, _ in CASES],
 )
 def test_rule_case(rule_id: str, case: dict[str, Any], policy: str, tmp_path: Path) -> None:
-    export = write_export(tmp_path / "export", build_tables(case, policy))
+    export = write_case(tmp_path / "export", case, policy)
     expected = set(case.get("also", []))
     if case["fires"]:
         expected.add(rule_id)
     as_of = case.get("as_of", dt.date(2023, 6, 30))
-    assert fired_rules(export, tmp_path / "out", policy, as_of) == expected
+    assert fired_rules(export, tmp_path / "out", policy, as_of, case) == expected
+
+
+def write_case(folder: Path, case: dict[str, Any], policy: str) -> Path:
+    """The case's export: contract tables, and an adapter's inputs when it names one."""
+    tables = build_tables(case, policy)
+    write_export(folder, tables)
+    for name in case.get("omit", []):
+        (folder / f"{name}.csv").unlink()
+    if case.get("adapter"):
+        write_inputs(folder, tables)
+    return folder
 
 
 @pytest.mark.parametrize("policy", ["shanghai-2022", "yingkou-2020"])
