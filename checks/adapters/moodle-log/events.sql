@@ -8,10 +8,10 @@
 CREATE OR REPLACE TEMP TABLE moodle_times AS
 SELECT
     _row,
-    time AS time_text,
+    logged_at AS time_text,
     CASE WHEN regexp_matches(${time_format}, '%[Yy]')
-         THEN try_strptime(trim(time), ${time_format})
-         ELSE try_strptime(CAST(${year} AS VARCHAR) || ' ' || trim(time), '%Y ' || ${time_format})
+         THEN try_strptime(trim(logged_at), ${time_format})
+         ELSE try_strptime(CAST(${year} AS VARCHAR) || ' ' || trim(logged_at), '%Y ' || ${time_format})
     END AS event_at
 FROM in_log;
 

@@ -53,46 +53,91 @@ CREATE OR REPLACE MACRO xapi_duration_seconds(d) AS
               + xapi_duration_part(regexp_extract(d, 'T(.*)$', 1), 'S')
     END;
 
-CREATE OR REPLACE TEMP TABLE xapi_statements AS
+-- the actor's person: an account matches an actors row of its name at its homePage (or of
+-- its name with no home_page), an e-mail address the row of that mailto: IRI (any case); an
+-- actor that matches rows of two ID numbers is no one's
+CREATE OR REPLACE TEMP TABLE xapi_actor_keys AS
+SELECT DISTINCT
+    actor_name, actor_home_page, lower(trim(actor_mbox)) AS mbox,
+    CASE WHEN actor_name IS NOT NULL THEN actor_name || ' @ ' || coalesce(actor_home_page, '?')
+         ELSE coalesce(trim(actor_mbox), '(no account or mbox)') END AS actor
+FROM in_statements;
+
+CREATE OR REPLACE TEMP TABLE xapi_actor_people AS
+SELECT k.actor_name, k.actor_home_page, k.mbox, k.actor,
+       count(DISTINCT a.person_id) AS persons, min(a.person_id) AS person_id
+FROM xapi_actor_keys k
+LEFT JOIN in_actors a
+       ON (k.actor_name IS NOT NULL AND trim(a.actor) = k.actor_name
+           AND (a.home_page IS NULL OR trim(a.home_page) = k.actor_home_page))
+       OR (k.actor_name IS NULL AND k.mbox IS NOT NULL AND lower(trim(a.actor)) = k.mbox)
+GROUP BY ALL;
+
+-- the project: that of object.id, else of the first parent, else of the first grouping
+-- activity; an activity of several projects (one course filed by several enterprises) is the
+-- project among them in which the person has a claim
+CREATE OR REPLACE TEMP TABLE xapi_keyed AS
 SELECT
-    s._row,
-    s.statement_id,
-    s.happened_at AS event_at,
+    s.*,
     coalesce(v.verb, 'unknown') AS verb,
     coalesce(v.use, 'unknown') AS use,
-    s.verb_id,
-    s.object_id,
-    nullif(trim(s.registration), '') AS registration,
-    nullif(trim(s.session_id), '') AS session_id,
-    s.duration,
-    xapi_duration_seconds(trim(s.duration)) AS duration_s,
-    s.score_raw,
-    s.score_scaled,
-    s.score_min,
-    s.score_max,
-    s.mastery_score,
-    s.response,
-    -- the actor: an account (name at its home page) or an e-mail address
-    coalesce(a_acc.person_id, a_any.person_id, a_box.person_id) AS person_id,
-    coalesce(m_obj.project_id, m_par.project_id, m_grp.project_id) AS project_id,
-    coalesce(m_obj.lesson_id, m_par.lesson_id, m_grp.lesson_id, s.object_id) AS lesson_id
+    k.actor,
+    CASE WHEN k.persons = 1 THEN k.person_id END AS person_id,
+    k.persons,
+    CASE WHEN EXISTS (SELECT 1 FROM in_activities a WHERE a.activity_id = s.object_id)
+              THEN s.object_id
+         WHEN EXISTS (SELECT 1 FROM in_activities a WHERE a.activity_id = s.parent_activity_id)
+              THEN s.parent_activity_id
+         WHEN EXISTS (SELECT 1 FROM in_activities a WHERE a.activity_id = s.group_activity_id)
+              THEN s.group_activity_id END AS mapped_activity
 FROM in_statements s
 LEFT JOIN xapi_verbs v ON v.verb_id = trim(s.verb_id)
-LEFT JOIN (SELECT actor, home_page, min(person_id) AS person_id FROM in_actors
-           WHERE home_page IS NOT NULL GROUP BY ALL) a_acc
-       ON a_acc.actor = s.actor_name AND a_acc.home_page = s.actor_home_page
-LEFT JOIN (SELECT actor, min(person_id) AS person_id FROM in_actors
-           WHERE home_page IS NULL GROUP BY ALL) a_any
-       ON a_any.actor = s.actor_name
-LEFT JOIN (SELECT lower(actor) AS actor, min(person_id) AS person_id FROM in_actors
-           WHERE lower(actor) LIKE 'mailto:%' GROUP BY ALL) a_box
-       ON a_box.actor = lower(s.actor_mbox)
-LEFT JOIN (SELECT activity_id, min(project_id) AS project_id, min(lesson_id) AS lesson_id
-           FROM in_activities GROUP BY ALL) m_obj ON m_obj.activity_id = s.object_id
-LEFT JOIN (SELECT activity_id, min(project_id) AS project_id, min(lesson_id) AS lesson_id
-           FROM in_activities GROUP BY ALL) m_par ON m_par.activity_id = s.parent_id
-LEFT JOIN (SELECT activity_id, min(project_id) AS project_id, min(lesson_id) AS lesson_id
-           FROM in_activities GROUP BY ALL) m_grp ON m_grp.activity_id = s.grouping_id;
+LEFT JOIN xapi_actor_people k
+       ON k.actor_name IS NOT DISTINCT FROM s.actor_name
+      AND k.actor_home_page IS NOT DISTINCT FROM s.actor_home_page
+      AND k.mbox IS NOT DISTINCT FROM lower(trim(s.actor_mbox));
+
+CREATE OR REPLACE TEMP TABLE xapi_projects AS
+SELECT k._row,
+       count(DISTINCT a.project_id) AS projects,
+       count(DISTINCT a.project_id) FILTER (WHERE c.project_id IS NOT NULL) AS claimed,
+       coalesce(min(a.project_id) FILTER (WHERE c.project_id IS NOT NULL),
+                min(a.project_id)) AS project_id,
+       coalesce(min(a.lesson_id) FILTER (WHERE c.project_id IS NOT NULL),
+                min(a.lesson_id)) AS lesson_id
+FROM xapi_keyed k
+JOIN in_activities a ON a.activity_id = k.mapped_activity
+LEFT JOIN (SELECT DISTINCT project_id, person_id FROM claims) c
+       ON c.project_id = a.project_id AND c.person_id = k.person_id
+GROUP BY k._row;
+
+CREATE OR REPLACE TEMP TABLE xapi_statements AS
+SELECT
+    k._row,
+    k.statement_id,
+    k.happened_at AS event_at,
+    k.verb,
+    k.use,
+    k.verb_id,
+    k.object_id,
+    nullif(trim(k.registration), '') AS registration,
+    nullif(trim(k.session_id), '') AS session_id,
+    k.duration,
+    xapi_duration_seconds(trim(k.duration)) AS duration_s,
+    k.score_raw,
+    k.score_scaled,
+    k.score_min,
+    k.score_max,
+    k.mastery_score,
+    k.response,
+    k.actor,
+    k.persons,
+    k.person_id,
+    coalesce(p.projects, 0) AS projects,
+    CASE WHEN p.projects = 1 OR p.claimed = 1 THEN p.project_id END AS project_id,
+    coalesce(p.lesson_id, k.object_id) AS lesson_id
+FROM xapi_keyed k
+LEFT JOIN xapi_projects p ON p._row = k._row;
 
 -- NOTE: statements voided by a voiding statement in the export are as if never sent
 CREATE OR REPLACE TEMP TABLE xapi_voided AS
@@ -102,19 +147,47 @@ JOIN xapi_statements v ON v.use = 'void' AND lower(v.object_id) = lower(t.statem
 WHERE t.use <> 'void'
 GROUP BY t._row;
 
-CREATE OR REPLACE TEMP TABLE xapi_ignored AS
-SELECT _row, verb_id,
-       CASE WHEN _row IN (SELECT _row FROM xapi_voided) THEN 'voided'
-            WHEN use = 'void' THEN 'voiding statement'
-            WHEN use = 'unknown' THEN 'verb not read by this adapter'
-            WHEN use = 'lms' THEN 'LMS bookkeeping (' || verb || '), not learner activity'
-            WHEN person_id IS NULL THEN 'actor not in actors'
-            ELSE 'activity not in activities' END AS reason
-FROM xapi_statements
-WHERE use IN ('unknown', 'lms', 'void') OR person_id IS NULL OR project_id IS NULL
-   OR _row IN (SELECT _row FROM xapi_voided);
-
 CREATE OR REPLACE TEMP TABLE xapi_events AS
 SELECT * FROM xapi_statements
 WHERE use NOT IN ('unknown', 'lms', 'void') AND person_id IS NOT NULL AND project_id IS NOT NULL
   AND _row NOT IN (SELECT _row FROM xapi_voided);
+
+-- Statements of actors no person owns: UNMAPPED_ACTOR reports them, per actor.
+CREATE TABLE out_unmapped AS
+SELECT
+    (SELECT file FROM input_files WHERE input_table = 'statements') AS source_file,
+    actor,
+    CASE WHEN persons = 0 THEN 'actor not mapped'
+         ELSE 'actor mapped to several person_id' END AS reason,
+    count(*) AS event_rows,
+    min(_row) AS first_row,
+    max(_row) AS last_row
+FROM xapi_statements
+WHERE person_id IS NULL AND use NOT IN ('lms', 'void')
+GROUP BY actor, persons;
+
+-- Every other statement read but left out, counted by reason and verb, kept in the audit's
+-- database as table adapter_ignored
+CREATE OR REPLACE TABLE adapter_ignored AS
+SELECT
+    (SELECT file FROM input_files WHERE input_table = 'statements') AS source_file,
+    reason,
+    verb_id AS detail,
+    count(*) AS event_rows,
+    min(_row) AS first_row,
+    max(_row) AS last_row
+FROM (
+    SELECT _row, verb_id,
+           CASE WHEN _row IN (SELECT _row FROM xapi_voided) THEN 'voided by a later statement'
+                WHEN use = 'void' THEN 'voiding statement'
+                WHEN use = 'unknown' THEN 'verb not read by adapter xapi'
+                WHEN use = 'lms' THEN 'LMS bookkeeping, not the learner''s activity'
+                WHEN projects = 0 THEN 'activity not in activities'
+                ELSE 'activity of several projects, none claimed by the person' END AS reason
+    FROM xapi_statements
+    WHERE person_id IS NOT NULL OR use IN ('lms', 'void')
+) ignored
+WHERE reason IS NOT NULL
+  AND _row NOT IN (SELECT _row FROM xapi_events)
+GROUP BY reason, verb_id
+ORDER BY first_row;
