@@ -17,7 +17,8 @@ FROM in_log;
 
 -- NOTE: no year in the format and none given: the times cannot be placed, so the audit stops.
 SELECT error('moodle-log: the time format ' || ${time_format} || ' has no year (%Y or %y): '
-             || 'give the log''s year in the setting year')
+             || 'give the log''s year: --adapter-setting year=YYYY, or year in mapping.toml''s '
+             || '[adapter.settings]')
 WHERE NOT regexp_matches(${time_format}, '%[Yy]') AND ${year} = 0
   AND EXISTS (SELECT 1 FROM in_log);
 
@@ -96,35 +97,89 @@ SELECT
 FROM in_log l
 JOIN moodle_times t ON t._row = l._row;
 
--- the person: by the user id in the Description, else by the full name when it is one person's
+-- the person: the users rows of the user ID in the Description, else of the full name; a
+-- user whose rows give two ID numbers is no one's
+CREATE OR REPLACE TEMP TABLE moodle_user_people AS
+SELECT c.user_id, c.full_name,
+       CASE WHEN c.user_id <> '' AND count(DISTINCT i.person_id) > 0
+            THEN count(DISTINCT i.person_id)
+            ELSE count(DISTINCT n.person_id) END AS persons,
+       CASE WHEN c.user_id <> '' AND count(DISTINCT i.person_id) > 0 THEN min(i.person_id)
+            ELSE min(n.person_id) END AS person_id
+FROM (SELECT DISTINCT user_id, full_name FROM moodle_classified) c
+LEFT JOIN in_users i ON c.user_id <> '' AND trim(i.user_id) = c.user_id
+LEFT JOIN in_users n ON trim(n.full_name) = c.full_name
+GROUP BY c.user_id, c.full_name;
+
+-- the project: that of the Event context, else of the Course column; a context of several
+-- projects (one course filed by several enterprises) is the project among them in which the
+-- person has a claim
 CREATE OR REPLACE TEMP TABLE moodle_people AS
 SELECT
     c.*,
-    coalesce(by_id.person_id, by_name.person_id) AS person_id,
-    coalesce(ctx.project_id, crs.project_id) AS mapped_project_id,
-    coalesce(ctx.lesson_id, crs.lesson_id, c.context) AS lesson_id
+    CASE WHEN u.persons = 1 THEN u.person_id END AS person_id,
+    u.persons,
+    CASE WHEN c.context IN (SELECT trim(context) FROM in_contexts) THEN c.context
+         WHEN c.course IN (SELECT trim(context) FROM in_contexts) THEN c.course END
+        AS mapped_context
 FROM moodle_classified c
-LEFT JOIN (SELECT trim(user_id) AS user_id, min(person_id) AS person_id FROM in_users
-           WHERE nullif(trim(user_id), '') IS NOT NULL GROUP BY 1) by_id
-       ON by_id.user_id = c.user_id
-LEFT JOIN (SELECT trim(full_name) AS full_name, min(person_id) AS person_id FROM in_users
-           WHERE nullif(trim(full_name), '') IS NOT NULL GROUP BY 1
-           HAVING count(DISTINCT person_id) = 1) by_name
-       ON by_name.full_name = c.full_name
-LEFT JOIN (SELECT trim(context) AS context, min(project_id) AS project_id,
-                  min(lesson_id) AS lesson_id FROM in_contexts GROUP BY 1) ctx
-       ON ctx.context = c.context
-LEFT JOIN (SELECT trim(context) AS context, min(project_id) AS project_id,
-                  min(lesson_id) AS lesson_id FROM in_contexts GROUP BY 1) crs
-       ON crs.context = c.course;
+LEFT JOIN moodle_user_people u
+       ON u.user_id IS NOT DISTINCT FROM c.user_id AND u.full_name IS NOT DISTINCT FROM c.full_name;
+
+CREATE OR REPLACE TEMP TABLE moodle_projects AS
+SELECT m._row,
+       count(DISTINCT x.project_id) AS projects,
+       count(DISTINCT x.project_id) FILTER (WHERE cl.project_id IS NOT NULL) AS claimed,
+       coalesce(min(x.project_id) FILTER (WHERE cl.project_id IS NOT NULL),
+                min(x.project_id)) AS project_id,
+       coalesce(min(x.lesson_id) FILTER (WHERE cl.project_id IS NOT NULL),
+                min(x.lesson_id)) AS lesson_id
+FROM moodle_people m
+JOIN in_contexts x ON trim(x.context) = m.mapped_context
+LEFT JOIN (SELECT DISTINCT project_id, person_id FROM claims) cl
+       ON cl.project_id = x.project_id AND cl.person_id = m.person_id
+GROUP BY m._row;
+
+CREATE OR REPLACE TEMP TABLE moodle_resolved AS
+SELECT m.*,
+       coalesce(p.projects, 0) AS projects,
+       CASE WHEN p.projects = 1 OR p.claimed = 1 THEN p.project_id END AS mapped_project_id,
+       coalesce(p.lesson_id, m.context) AS lesson_id
+FROM moodle_people m
+LEFT JOIN moodle_projects p ON p._row = m._row;
 
 CREATE OR REPLACE TEMP TABLE moodle_events AS
 SELECT *, mapped_project_id AS project_id
-FROM moodle_people
+FROM moodle_resolved
 WHERE person_id IS NOT NULL AND mapped_project_id IS NOT NULL;
 
-CREATE OR REPLACE TEMP TABLE moodle_ignored AS
-SELECT _row, CASE WHEN person_id IS NULL THEN 'user not in users'
-                  ELSE 'event context not in contexts' END AS reason
-FROM moodle_people
-WHERE person_id IS NULL OR (mapped_project_id IS NULL AND kind <> 'login');
+-- Rows of users no person owns: UNMAPPED_ACTOR reports them, per user.
+CREATE TABLE out_unmapped AS
+SELECT
+    (SELECT file FROM input_files WHERE input_table = 'log') AS source_file,
+    full_name || CASE WHEN user_id <> '' THEN ' (id ' || user_id || ')' ELSE '' END AS actor,
+    CASE WHEN persons = 0 THEN 'actor not mapped'
+         ELSE 'actor mapped to several person_id' END AS reason,
+    count(*) AS event_rows,
+    min(_row) AS first_row,
+    max(_row) AS last_row
+FROM moodle_resolved
+WHERE person_id IS NULL
+GROUP BY full_name, user_id, persons;
+
+-- Every other row read but left out (its context maps to no project; a login is a sign-in
+-- and is not left out), counted by reason and context in the audit database's table
+-- adapter_ignored
+CREATE OR REPLACE TABLE adapter_ignored AS
+SELECT
+    (SELECT file FROM input_files WHERE input_table = 'log') AS source_file,
+    CASE WHEN projects = 0 THEN 'event context not in contexts'
+         ELSE 'event context of several projects, none claimed by the person' END AS reason,
+    coalesce(context, '') AS detail,
+    count(*) AS event_rows,
+    min(_row) AS first_row,
+    max(_row) AS last_row
+FROM moodle_resolved
+WHERE person_id IS NOT NULL AND mapped_project_id IS NULL AND kind <> 'login'
+GROUP BY ALL
+ORDER BY first_row;

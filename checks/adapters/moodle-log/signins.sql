@@ -9,7 +9,7 @@ SELECT DISTINCT person_id, project_id FROM moodle_events;
 CREATE OR REPLACE TEMP TABLE moodle_signins AS
 SELECT l._row, coalesce(l.mapped_project_id, pp.project_id) AS project_id, l.person_id,
        l.event_at AS signed_in_at, l.ip
-FROM moodle_people l
+FROM moodle_resolved l
 LEFT JOIN moodle_person_projects pp
        ON pp.person_id = l.person_id AND l.mapped_project_id IS NULL
 WHERE l.kind = 'login' AND l.person_id IS NOT NULL
