@@ -506,6 +506,14 @@ def _install(
             f"{adapter.file}: out_{table} lacks column(s) {', '.join(lacking)}; "
             f"it needs {', '.join(needed)}"
         )
+    repeated, empty = con.execute(
+        f"SELECT count(*) - count(DISTINCT _row), count(*) - count(_row) FROM out_{table}"
+    ).fetchall()[0]
+    if repeated or empty:
+        raise AdapterError(
+            f"{adapter.file}: out_{table}._row must name each row once (its first raw event's "
+            f"row): {repeated} repeated, {empty} empty"
+        )
     tie_out = result.sources.get(table) is not None  # the platform's own table is there too
     target = f"raw_{table}" if tie_out else table
     columns = ", ".join(f"CAST({c.name} AS {sql_type(c)}) AS {c.name}" for c in contract.columns)

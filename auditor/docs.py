@@ -132,6 +132,36 @@ def notice_headers() -> str:
     return "\n".join(lines)
 
 
+def adapters_section() -> str:
+    """Markdown: every shipped adapter, its settings, inputs and what it produces."""
+    from .adapters import list_adapters
+
+    parts = []
+    for a in list_adapters():
+        parts.append(f"### `{a.name}` — {a.title}\n")
+        parts.append(f"Produces: {', '.join(f'`{t}`' for t in a.produces)}. "
+                     f"SQL: {', '.join(f'`{f}`' for f in a.sql)}.\n")  # fmt: skip
+        parts.append(a.description + "\n")
+        parts.append("| setting | type | default | meaning |\n|---|---|---|---|")
+        for st in a.settings.values():
+            adds = f" True: also produces {', '.join(st.adds)}." if st.adds else ""
+            default = str(st.default).lower() if isinstance(st.default, bool) else st.default
+            parts.append(f"| `{st.name}` | {st.type_name} | `{default}` | {st.help}.{adds} |")
+        parts.append("")
+        for i in a.inputs:
+            need = "required" if i.table.required else "optional (absent = no rows)"
+            parts.append(f"Input `{i.name}` — {i.table.help}. File {need}.\n")
+            path = " | JSON path" if i.json_paths else ""
+            parts.append(f"| column | type | required | meaning{path} |")
+            parts.append("|---|---|---|---|" + ("---|" if i.json_paths else ""))
+            for c in i.table.columns:
+                extra = f" `{i.json_paths[c.name]}` |" if i.json_paths else ""
+                star = "★" if c.required else ""
+                parts.append(f"| `{c.name}` | {c.kind} | {star} | {c.help}. |{extra}")
+            parts.append("")
+    return "\n".join(parts)
+
+
 def _show(value: object) -> str:
     if value is None:
         return "—"
@@ -149,6 +179,7 @@ GENERATORS = {
     "report-context": report_context,
     "notice-kinds": notice_kinds,
     "notice-headers": notice_headers,
+    "adapters": adapters_section,
 }
 
 
