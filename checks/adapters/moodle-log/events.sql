@@ -9,23 +9,23 @@ CREATE OR REPLACE TEMP TABLE moodle_times AS
 SELECT
     _row,
     logged_at AS time_text,
-    CASE WHEN regexp_matches(${time_format}, '%[Yy]')
-         THEN try_strptime(trim(logged_at), ${time_format})
-         ELSE try_strptime(CAST(${year} AS VARCHAR) || ' ' || trim(logged_at), '%Y ' || ${time_format})
+    CASE WHEN text_matches(${time_format}, '%[Yy]')
+         THEN parse_time(trim(logged_at), ${time_format})
+         ELSE parse_time(CAST(${year} AS VARCHAR) || ' ' || trim(logged_at), '%Y ' || ${time_format})
     END AS event_at
 FROM in_log;
 
 -- NOTE: no year in the format and none given: the times cannot be placed, so the audit stops.
-SELECT error('moodle-log: the time format ' || ${time_format} || ' has no year (%Y or %y): '
+SELECT raise_error('moodle-log: the time format ' || ${time_format} || ' has no year (%Y or %y): '
              || 'give the log''s year: --adapter-setting year=YYYY, or year in mapping.toml''s '
              || '[adapter.settings]')
-WHERE NOT regexp_matches(${time_format}, '%[Yy]') AND ${year} = 0
+WHERE NOT text_matches(${time_format}, '%[Yy]') AND ${year} = 0
   AND EXISTS (SELECT 1 FROM in_log);
 
 -- NOTE: one Moodle log has one time format: a time it does not read means the wrong format.
-SELECT error('moodle-log: row ' || _row || ': time ' || coalesce('''' || time_text || '''', 'empty')
+SELECT raise_error('moodle-log: row ' || _row || ': time ' || coalesce('''' || time_text || '''', 'empty')
              || ' cannot be read with time_format ' || ${time_format}
-             || CASE WHEN regexp_matches(${time_format}, '%[Yy]') THEN ''
+             || CASE WHEN text_matches(${time_format}, '%[Yy]') THEN ''
                      ELSE ' and year ' || ${year} END
              || ' (Moodle writes times in the site''s language and format: set time_format, '
              || 'e.g. ''%d %b, %H:%M'' for "11 May, 09:44" or ''%m月%d日 %H:%M'' for "5月11日 09:44")')
@@ -47,7 +47,7 @@ direction AS (
                      > count(*) FILTER (WHERE next_at < event_at) THEN 1 ELSE -1 END AS dir
     FROM steps
 )
-SELECT error('moodle-log: rows ' || _row || ' (' || time_text || ') and ' || next_row || ' ('
+SELECT raise_error('moodle-log: rows ' || _row || ' (' || time_text || ') and ' || next_row || ' ('
              || next_text || ') are out of the log''s '
              || CASE WHEN dir = 1 THEN 'oldest-first' ELSE 'newest-first' END || ' order by '
              || abs(days_between(event_at, next_at)) || ' day(s)'
@@ -58,7 +58,7 @@ SELECT error('moodle-log: rows ' || _row || ' (' || time_text || ') and ' || nex
              || 'its year')
 FROM (
     SELECT s.*, d.dir FROM steps s CROSS JOIN direction d
-    WHERE NOT regexp_matches(${time_format}, '%[Yy]')
+    WHERE NOT text_matches(${time_format}, '%[Yy]')
       AND (d.dir = -1 AND s.next_at > s.event_at OR d.dir = 1 AND s.next_at < s.event_at)
     ORDER BY s._row LIMIT 1
 );
@@ -73,23 +73,23 @@ SELECT
     trim(l.course) AS course,
     nullif(trim(l.ip_address), '') AS ip,
     CASE
-        WHEN regexp_matches(l.description, '^The user with id ''[0-9]+'' has logged in')
+        WHEN text_matches(l.description, '^The user with id ''[0-9]+'' has logged in')
           OR trim(l.event_name) IN ('User has logged in', '用户已登录',
                                     '\core\event\user_loggedin') THEN 'login'
-        WHEN regexp_matches(l.description, 'has started the attempt with id ''[0-9]+'' for the quiz')
+        WHEN text_matches(l.description, 'has started the attempt with id ''[0-9]+'' for the quiz')
           OR trim(l.event_name) IN ('Quiz attempt started', '尝试开始测验',
                                     '\mod_quiz\event\attempt_started') THEN 'quiz_started'
-        WHEN regexp_matches(l.description, 'has submitted the attempt with id ''[0-9]+'' for the quiz')
+        WHEN text_matches(l.description, 'has submitted the attempt with id ''[0-9]+'' for the quiz')
           OR trim(l.event_name) IN ('Quiz attempt submitted', '提交了试答的测验',
                                     '\mod_quiz\event\attempt_submitted') THEN 'quiz_submitted'
-        WHEN regexp_matches(l.description, 'has created the (post|discussion) with id ''[0-9]+'' '
+        WHEN text_matches(l.description, 'has created the (post|discussion) with id ''[0-9]+'' '
                                            || '.*in the forum with course module id')
           OR trim(l.event_name) IN ('Post created', 'Discussion created', '帖文已建立', '话题已建立',
                                     '\mod_forum\event\post_created',
                                     '\mod_forum\event\discussion_created') THEN 'forum_post'
         ELSE 'other'
     END AS kind,
-    regexp_matches(l.description, 'attempt with id ''[0-9]+''.* for the quiz with') AS in_quiz,
+    text_matches(l.description, 'attempt with id ''[0-9]+''.* for the quiz with') AS in_quiz,
     regexp_extract(l.description, 'the attempt with id ''([0-9]+)''', 1) AS attempt_id,
     coalesce(nullif(regexp_extract(l.description, 'in the discussion with id ''([0-9]+)''', 1), ''),
              regexp_extract(l.description, 'created the discussion with id ''([0-9]+)''', 1))

@@ -35,23 +35,8 @@ INSERT INTO xapi_verbs VALUES
     -- xAPI 2.3.2: a voiding statement cancels the statement its object refers to
     ('http://adlnet.gov/expapi/verbs/voided', 'voided', 'void');
 
--- NOTE: ISO 8601 durations (xAPI 4.6: ISO 8601:2004 4.4.3.2) to seconds in plain SQL. Weeks,
--- days, hours, minutes and seconds have fixed lengths; years and months do not, so a duration
--- with Y or M before T is not read (NULL), nor is anything else that is not the format.
-CREATE OR REPLACE MACRO xapi_duration_part(d, unit) AS
-    coalesce(try_cast(replace(regexp_extract(d, '([0-9]+(?:[.,][0-9]+)?)' || unit, 1), ',', '.')
-                      AS DOUBLE), 0);
-CREATE OR REPLACE MACRO xapi_duration_seconds(d) AS
-    CASE WHEN regexp_full_match(d, 'P(?:[0-9]+(?:[.,][0-9]+)?W|(?:[0-9]+(?:[.,][0-9]+)?D)?'
-                                   || '(?:T(?:[0-9]+(?:[.,][0-9]+)?H)?(?:[0-9]+(?:[.,][0-9]+)?M)?'
-                                   || '(?:[0-9]+(?:[.,][0-9]+)?S)?)?)')
-              AND d NOT IN ('P', 'PT') AND NOT ends_with(d, 'T')
-         THEN xapi_duration_part(d, 'W') * 604800
-              + xapi_duration_part(regexp_extract(d, '^P([^T]*)', 1), 'D') * 86400
-              + xapi_duration_part(regexp_extract(d, 'T(.*)$', 1), 'H') * 3600
-              + xapi_duration_part(regexp_extract(d, 'T(.*)$', 1), 'M') * 60
-              + xapi_duration_part(regexp_extract(d, 'T(.*)$', 1), 'S')
-    END;
+-- result.duration is read by iso_duration_seconds (checks/facts/_dialect.sql): weeks, days,
+-- hours, minutes and seconds; NULL for years, months and anything not an ISO 8601 duration.
 
 -- the actor's person: an account matches an actors row of its name at its homePage (or of
 -- its name with no home_page), an e-mail address the row of that mailto: IRI (any case); an
@@ -123,7 +108,7 @@ SELECT
     nullif(trim(k.registration), '') AS registration,
     nullif(trim(k.session_id), '') AS session_id,
     k.duration,
-    xapi_duration_seconds(trim(k.duration)) AS duration_s,
+    iso_duration_seconds(trim(k.duration)) AS duration_s,
     k.score_raw,
     k.score_scaled,
     k.score_min,

@@ -10,7 +10,7 @@ SELECT
     _row,
     project_id,
     person_id,
-    event_at - to_microseconds(CAST(round(duration_s * 1000000) AS BIGINT)) AS started_at,
+    add_exact_seconds(event_at, -duration_s) AS started_at,
     event_at AS submitted_at,
     CAST(coalesce(score_raw, score_scaled * 100) AS DECIMAL(14, 2)) AS score,
     CAST(CASE WHEN mastery_score IS NULL THEN NULL

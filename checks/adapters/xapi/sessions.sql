@@ -18,7 +18,7 @@ SELECT
     session_id,
     min(event_at) FILTER (WHERE verb = 'initialized') AS started_at,
     max(event_at) FILTER (WHERE verb = 'terminated') AS terminated_at,
-    min(event_at - to_microseconds(CAST(round(duration_s * 1000000) AS BIGINT)))
+    min(add_exact_seconds(event_at, -duration_s))
         FILTER (WHERE use = 'exam') AS exam_started_at,
     arg_min(_row, event_at) FILTER (WHERE verb = 'initialized') AS _row,
     arg_min(lesson_id, event_at) FILTER (WHERE verb = 'initialized') AS lesson_id,
