@@ -311,8 +311,8 @@ def _columns(specs: Any, at: str) -> tuple[tuple[Column, ...], dict[str, str]]:
             raise AdapterError(f"{at}: column {name}: `values` is a list of texts")
         if name in _keywords():
             raise AdapterError(
-                f"{at}: column name {name!r} is an SQL keyword; choose another (a file's own "
-                "header is mapped onto it in mapping.toml)"
+                f"{at}: column name {name!r} is a reserved SQL word; choose another (a file's "
+                "own header is mapped onto it in mapping.toml)"
             )
         if any(c.name == name for c in columns):
             raise AdapterError(f"{at}: column {name} is declared twice")
@@ -336,7 +336,7 @@ def _columns(specs: Any, at: str) -> tuple[tuple[Column, ...], dict[str, str]]:
 def _keywords() -> frozenset[str]:
     """SQL keywords that cannot stand unquoted as a column name everywhere."""
     rows = duckdb.connect().execute(
-        "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category <> 'unreserved'"
+        "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category IN ('reserved', 'type_function')"
     )
     return frozenset(str(r[0]) for r in rows.fetchall())
 

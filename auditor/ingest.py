@@ -375,7 +375,7 @@ def ingest_file(
     if json_paths:
         src = load_json_lines(con, table.name, path, json_paths)
     else:
-        src = load_raw(con, table.name, path, work_dir)
+        src = load_raw(con, table.name, path, work_dir, sheet=key)
     result.sources[key] = src
     read = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchall()[0][0]
     result.ignored_headers[key] = _type_table(con, table, src, tmap)

@@ -386,8 +386,17 @@ def _xlsx_to_csv(path: Path, table: str, work_dir: Path) -> Path:
     return target
 
 
-def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: Path) -> SourceFile:
-    """Load `path` into the raw table `raw_<table>` and describe what was read."""
+def load_raw(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    work_dir: Path,
+    sheet: str | None = None,
+) -> SourceFile:
+    """Load `path` into the raw table `raw_<table>` and describe what was read.
+
+    `sheet`: the workbook sheet to prefer (default: the table's name).
+    """
     fmt = _format_of(path)
     raw = f"raw_{table}"
     if path.stat().st_size == 0:
@@ -396,7 +405,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path, work_dir: P
         encoding = None
         readable = path
         if fmt == "xlsx":
-            readable = _xlsx_to_csv(path, table, work_dir)
+            readable = _xlsx_to_csv(path, sheet or table, work_dir)
             scanned, (encoding, scan) = readable, ("utf-8", _detect_encoding(readable)[1])
         else:
             if _breaks_lines_with_cr(path):  # NOTE: the scan and DuckDB split lines at LF

@@ -207,6 +207,22 @@ def test_mapping_renames_an_inputs_headers(tmp_path: Path) -> None:
     assert con.execute("SELECT source_file FROM activity_sources").fetchall() == [("心跳.csv",)]
 
 
+def test_an_input_workbook_is_read_from_the_sheet_named_like_the_input(tmp_path: Path) -> None:
+    import openpyxl
+
+    export = make_export(tmp_path / "e", [beat("2022-03-02 08:00:00")])
+    (export / "heartbeats.csv").unlink()
+    book = openpyxl.Workbook()
+    book.active.append(["notes"])
+    sheet = book.create_sheet("heartbeats")
+    sheet.append(HEADER)
+    sheet.append(["zhangwei", "P1", "L1", dt.datetime(2022, 3, 2, 8), "D1", "10.0.0.1"])
+    sheet.append(["zhangwei", "P1", "L1", "2022-03-02 08:10:00", "D1", "10.0.0.1"])
+    book.save(export / "heartbeats.xlsx")
+    con = derive(export, tmp_path)
+    assert sessions(con) == [("P1", "03-02 08:00:00", "03-02 08:11:00", 1, 2)]
+
+
 # --- the audit, through the CLI -----------------------------------------------------------
 
 
@@ -295,7 +311,11 @@ def test_settings_come_from_mapping_toml_then_the_cli(tmp_path: Path) -> None:
 def test_an_unknown_adapter_names_the_shipped_ones(tmp_path: Path) -> None:
     result = audit_cli(EXAMPLE, tmp_path / "out", "--adapter", "xapii")
     assert result.exit_code == 2
-    assert "unknown adapter 'xapii'; shipped adapters: heartbeat" in result.output
+    shipped = ", ".join(a.name for a in list_adapters())
+    assert (
+        f"unknown adapter 'xapii'; shipped adapters: {shipped} (or give a folder" in result.output
+    )
+    assert "heartbeat" in shipped
     assert not (tmp_path / "out").exists()
 
 
@@ -434,7 +454,7 @@ def test_an_adapter_that_breaks_its_promise_is_named(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "columns", "message"),
     [
-        ("", '{ name = "at", kind = "timestamp", json_path = "$.t" },', "'at' is an SQL keyword"),
+        ("", '{ name = "at", kind = "timestamp", json_path = "$.t" },', "'at' is a reserved SQL word"),
         ("", '{ name = "x", kind = "float" },', "`kind` is one of id, text"),
         ("", '{ name = "x", kind = "text", json_path = "$.x" }, { name = "y", kind = "text" },',
          "give json_path for every column or for none"),
@@ -477,3 +497,16 @@ def test_adapters_command_lists_and_shows() -> None:
     assert [i["table"] for i in data["inputs"]] == ["heartbeats", "actors"]
     unknown = CliRunner().invoke(cli, ["adapters", "nope"])
     assert unknown.exit_code == 2 and "shipped adapters: heartbeat" in unknown.output
+
+
+@pytest.mark.parametrize("adapter", list_adapters(), ids=lambda a: a.name)
+def test_shipped_adapter_sql_is_plain_sql_that_transpiles_to_spark(adapter) -> None:
+    import sqlglot
+    from sqlglot import exp
+
+    values = adapter.setting_values()
+    for file in adapter.sql:
+        for tree in sqlglot.parse(render_sql(adapter, file, values), read="duckdb"):
+            assert isinstance(tree, exp.Create) and tree.this.name.startswith("out_"), file
+            spark = tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+            assert "CREATE TABLE out_" in spark

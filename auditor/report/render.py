@@ -194,7 +194,7 @@ TRAINEES_SQL = f"""
 SELECT s.enterprise_id, s.person_id, coalesce(n.name, ''), coalesce(n.phone, ''), s.project_id,
        coalesce(c.credited_minutes, 0) AS minutes, coalesce(s.payable, false) AS payable,
        coalesce(s.blocking_rules, '') AS blocking, coalesce(s.verified_amount, 0) AS verified,
-       c.platform_minutes, c.raw_minutes
+       $tie_out_columns
 {CLAIMS_FROM}
 LEFT JOIN ({NAMES_SQL}) n ON n.enterprise_id = s.enterprise_id AND n.person_id = s.person_id
 WHERE s.enterprise_id {IN_BATCH}
@@ -293,11 +293,15 @@ def render_reports(
     )
     ranked = sum(1 for e in rows if e.risk_rank)
     flagged_trainees = {r[0]: int(r[15]) for r in summaries}
-    # the tie-out gives every claim both figures (docs/adapters.md)
-    tie_out = bool(
-        con.execute("SELECT count(*) FROM claim_facts WHERE raw_minutes IS NOT NULL").fetchall()[0][
-            0
-        ]
+    # the tie-out gives every claim both figures (docs/adapters.md); the claim_facts of an
+    # audit made before it lacks their columns
+    tie_out_columns = _has_columns(con, "claim_facts", "platform_minutes", "raw_minutes")
+    tie_out = tie_out_columns and _any_row(
+        con, "SELECT count(*) FROM claim_facts WHERE raw_minutes IS NOT NULL"
+    )
+    trainees_sql = TRAINEES_SQL.replace(
+        "$tie_out_columns",
+        "c.platform_minutes, c.raw_minutes" if tie_out_columns else "NULL, NULL",
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     _write(out_dir / "index.html", env.get_template("index.html.j2").render(**_fields(index)))
@@ -322,7 +326,7 @@ def render_reports(
         batch = by_id[start : start + PAGE_BATCH]
         ids = {"ids": [e.enterprise_id for e in batch]}
         findings = _grouped(con.execute(FINDINGS_SQL, ids))
-        trainees = _grouped(con.execute(TRAINEES_SQL, ids))
+        trainees = _grouped(con.execute(trainees_sql, ids))
         bins = _grouped(con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS}))
         terms = _grouped(con.execute(RISK_TERMS_SQL, ids)) if has_risk else {}
         signals = _grouped(con.execute(SIGNALS_SQL, ids)) if has_risk else {}
@@ -463,6 +467,16 @@ def mask_free_text(text: str, id_mask: tuple[int, int], keep: frozenset[str]) ->
 def _fields(context: Any) -> dict[str, Any]:
     """The context's fields as template variables (shallow: asdict would deep-copy every row)."""
     return {f.name: getattr(context, f.name) for f in fields(context)}
+
+
+def _any_row(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
+    row = con.execute(sql).fetchone()
+    return bool(row and row[0])
+
+
+def _has_columns(con: duckdb.DuckDBPyConnection, table: str, *names: str) -> bool:
+    found = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    return all(n in found for n in names)
 
 
 def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
