@@ -16,6 +16,7 @@ SELECT
 FROM in_log;
 
 -- NOTE: no year in the format and none given: the times cannot be placed, so the audit stops.
+CREATE OR REPLACE TEMP TABLE moodle_check_year AS
 SELECT raise_error('moodle-log: the time format ' || ${time_format} || ' has no year (%Y or %y): '
              || 'give the log''s year: --adapter-setting year=YYYY, or year in mapping.toml''s '
              || '[adapter.settings]')
@@ -23,6 +24,7 @@ WHERE NOT text_matches(${time_format}, '%[Yy]') AND ${year} = 0
   AND EXISTS (SELECT 1 FROM in_log);
 
 -- NOTE: one Moodle log has one time format: a time it does not read means the wrong format.
+CREATE OR REPLACE TEMP TABLE moodle_check_times AS
 SELECT raise_error('moodle-log: row ' || _row || ': time ' || coalesce('''' || time_text || '''', 'empty')
              || ' cannot be read with time_format ' || ${time_format}
              || CASE WHEN text_matches(${time_format}, '%[Yy]') THEN ''
@@ -35,6 +37,7 @@ FROM (SELECT * FROM moodle_times WHERE event_at IS NULL ORDER BY _row LIMIT 1);
 -- its rows newest first (an oldest-first file is read too), so with one year a crossing shows
 -- as a step against the file's order ("1 Jan" then "31 Dec" in a newest-first file is a jump
 -- forward by months). Any step against the order stops the audit, naming both rows.
+CREATE OR REPLACE TEMP TABLE moodle_check_order AS
 WITH steps AS (
     SELECT _row, time_text, event_at,
            lead(_row) OVER (ORDER BY _row) AS next_row,
@@ -166,20 +169,3 @@ SELECT
 FROM moodle_resolved
 WHERE person_id IS NULL
 GROUP BY full_name, user_id, persons;
-
--- Every other row read but left out (its context maps to no project; a login is a sign-in
--- and is not left out), counted by reason and context in the audit database's table
--- adapter_ignored
-CREATE OR REPLACE TABLE adapter_ignored AS
-SELECT
-    (SELECT file FROM input_files WHERE input_table = 'log') AS source_file,
-    CASE WHEN projects = 0 THEN 'event context not in contexts'
-         ELSE 'event context of several projects, none claimed by the person' END AS reason,
-    coalesce(context, '') AS detail,
-    count(*) AS event_rows,
-    min(_row) AS first_row,
-    max(_row) AS last_row
-FROM moodle_resolved
-WHERE person_id IS NOT NULL AND mapped_project_id IS NULL AND kind <> 'login'
-GROUP BY ALL
-ORDER BY first_row;

@@ -1,11 +1,11 @@
 -- xapi/events: every statement read, with its verb's meaning, its person and its project.
--- xapi_verbs    the verbs this adapter reads and what each is (any other verb is ignored,
---               and counted in xapi_ignored)
--- xapi_events   one row per statement whose verb, person and project are known
--- xapi_ignored  one row per statement left out, with why (unknown verb, unmapped actor or
---               activity, LMS bookkeeping verb)
-CREATE OR REPLACE TEMP TABLE xapi_verbs (verb_id VARCHAR, verb VARCHAR, use VARCHAR);
-INSERT INTO xapi_verbs VALUES
+-- xapi_verbs       the verbs this adapter reads and what each is for (any other verb is
+--                  ignored, and counted in adapter_ignored)
+-- xapi_events      one row per statement whose verb, person and project are known
+-- out_unmapped     statements of actors no person owns, per actor (UNMAPPED_ACTOR)
+-- adapter_ignored  every other statement left out, counted by reason and verb
+CREATE OR REPLACE TEMP TABLE xapi_verbs AS
+SELECT * FROM (VALUES
     -- cmi5 defined verbs (cmi5 section 9.3)
     ('http://adlnet.gov/expapi/verbs/launched', 'launched', 'signin'),
     ('http://adlnet.gov/expapi/verbs/initialized', 'initialized', 'activity'),
@@ -33,7 +33,8 @@ INSERT INTO xapi_verbs VALUES
     ('http://adlnet.gov/expapi/verbs/asked', 'asked', 'qa'),
     ('http://adlnet.gov/expapi/verbs/commented', 'commented', 'qa'),
     -- xAPI 2.3.2: a voiding statement cancels the statement its object refers to
-    ('http://adlnet.gov/expapi/verbs/voided', 'voided', 'void');
+    ('http://adlnet.gov/expapi/verbs/voided', 'voided', 'void')
+) AS v(verb_id, verb, use);
 
 -- result.duration is read by iso_duration_seconds (checks/facts/_dialect.sql): weeks, days,
 -- hours, minutes and seconds; NULL for years, months and anything not an ISO 8601 duration.

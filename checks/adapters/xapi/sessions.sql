@@ -45,8 +45,11 @@ WHERE e.use = 'activity' AND e.event_at IS NOT NULL
   AND NOT EXISTS (
       SELECT 1 FROM xapi_cmi5_all c
       WHERE c.person_id = e.person_id AND c.project_id = e.project_id
-        AND (c.session_id = e.session_id AND c.registration IS NOT DISTINCT FROM e.registration
-             OR e.event_at BETWEEN c.started_at AND c.terminated_at));
+        AND c.session_id = e.session_id AND c.registration IS NOT DISTINCT FROM e.registration)
+  AND NOT EXISTS (
+      SELECT 1 FROM xapi_cmi5_all c
+      WHERE c.person_id = e.person_id AND c.project_id = e.project_id
+        AND e.event_at BETWEEN c.started_at AND c.terminated_at);
 
 CREATE OR REPLACE TEMP TABLE xapi_gap_sessions AS
 WITH marked AS (
