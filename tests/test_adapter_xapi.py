@@ -199,3 +199,35 @@ def test_iso_8601_durations_in_sql() -> None:
     for text, seconds in cases.items():
         got = con.execute("SELECT iso_duration_seconds(?)", [text]).fetchall()[0][0]
         assert got == (pytest.approx(seconds) if seconds is not None else None), text
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 20], ids=["tiny-chunks", "1MB-chunks"])
+def test_json_lines_are_numbered_as_in_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    from auditor import sources
+
+    monkeypatch.setattr(sources, "CHUNK_BYTES", chunk)  # lines across chunk boundaries too
+    path = tmp_path / "statements.jsonl"
+    path.write_bytes(
+        b'\xef\xbb\xbf{"v": "a"}\r\n'  # 1: a byte order mark, CRLF
+        b"\n"  # 2: blank
+        b'{"v": "\xe4\xb8\xad"}\n'  # 3: 中
+        b"   \t\n"  # 4: blank
+        b'{"v": "b"\n'  # 5: not JSON
+        b'{"v": "\xff"}\n'  # 6: not UTF-8
+        b'{"v": "' + b"x" * 50 + b'"}'  # 7: long, and no line break at the end
+    )
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE rejects (source_table VARCHAR, file VARCHAR, source_row BIGINT, "
+        "column_name VARCHAR, reason VARCHAR, enterprise_id VARCHAR, project_id VARCHAR, "
+        "person_id VARCHAR)"
+    )
+    sources.load_json_lines(con, "statements", path, {"v": "$.v"})
+    assert con.execute("SELECT _row, c0 FROM raw_statements ORDER BY _row").fetchall() == [
+        (1, "a"), (3, "中"), (7, "x" * 50)
+    ]  # fmt: skip
+    assert con.execute("SELECT source_row, reason FROM rejects ORDER BY 1").fetchall() == [
+        (5, "line is not valid JSON"), (6, "line is not valid JSON")
+    ]  # fmt: skip
