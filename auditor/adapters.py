@@ -148,8 +148,9 @@ class Adapter:
                 return value
         except ValueError:
             raise AdapterError(
-                f"--adapter-setting {name}={raw}: adapter {self.name} takes a "
-                f"{setting.type_name} (default {_show(setting.default)})"
+                f"--adapter-setting {name}={raw}: adapter {self.name} takes "
+                f"{'an' if setting.type_name == 'int' else 'a'} {setting.type_name} "
+                f"(default {_show(setting.default)})"
             ) from None
         return raw
 
@@ -431,29 +432,29 @@ def run_adapter(
     progress: Callable[[str], None] | None = None,
 ) -> AdapterRun:
     """Read the adapter's inputs, run its SQL, check and install what it produces."""
-    missing = []
+    found = {}
+    for item in adapter.inputs:  # every file is looked for before any is read
+        stem = mapping.for_table(item.name).file or item.name
+        found[item.name] = find_file(export_dir, item.name, stem)
+        if found[item.name] is None and item.table.required:
+            raise ExportError(
+                f"adapter {adapter.name} needs input file {stem}{{{','.join(SUFFIXES)}}}; "
+                f"the directory has: {', '.join(sorted(p.name for p in export_dir.iterdir()))}"
+            )
     for item in adapter.inputs:
-        tmap = mapping.for_table(item.name)
         typed = Table(f"in_{item.name}", item.table.help, item.table.columns, item.table.required)
-        path = find_file(export_dir, item.name, tmap.file or item.name)
+        path = found[item.name]
         if path is None:
             result.sources[item.name] = None
-            if item.table.required:
-                missing.append(f"{tmap.file or item.name}{{{','.join(SUFFIXES)}}}")
-            else:
-                empty_table(con, typed)
+            empty_table(con, typed)
             continue
         if item.json_paths and not path.name.endswith(".jsonl"):
             raise ExportError(
                 f"adapter {adapter.name} reads {item.name} as JSON lines: give {item.name}.jsonl",
                 file=path.name,
             )
+        tmap = mapping.for_table(item.name)
         ingest_file(con, typed, path, tmap, work_dir, result, progress, item.json_paths, item.name)
-    if missing:
-        raise ExportError(
-            f"adapter {adapter.name} needs input file(s): {', '.join(missing)}; "
-            f"the directory has: {', '.join(sorted(p.name for p in export_dir.iterdir()))}"
-        )
     con.execute("CREATE OR REPLACE TABLE input_files (input_table VARCHAR, file VARCHAR)")
     for item in adapter.inputs:
         src = result.sources.get(item.name)
