@@ -73,6 +73,10 @@ def test_sessions_cmi5_pairs_and_gaps_with_their_raw_rows(audited) -> None:
         # and the `launched` before it add no session
         (ZHANG, t(2, 8, 0), t(2, 17, 0), "L1", f, rows["init1"], rows["init1"], rows["term1"]),
         # the question posted during the session (stored before its `terminated`) is no study
+        # a cmi5 session without `terminated` (abandoned by the LMS): by gap, to its last
+        # statement; the LMS's `abandoned` two hours later is no activity
+        (ZHANG, t(2, 18, 0, 30), t(2, 18, 25), "L2", f, rows["init_lost"], rows["init_lost"],
+         rows["last_lost"]),
         (ZHANG, t(3, 6, 0), t(3, 15, 0), "L2", f, rows["init2"], rows["init2"], rows["term2"]),
         # the exam's own cmi5 session is exam time: no study session
         # no session IDs: by gap. 09:00 -> 09:30:00 is 30:00 and joins; 10:00:01 is 30:01 after
@@ -104,6 +108,7 @@ def test_launched_statements_are_the_sign_ins(audited) -> None:
         (ZHANG, t(3, 5, 55), rows["launch2"]),
         (ZHANG, t(3, 15, 0), rows["launch_exam"]),
         (LI, t(2, 8, 59, 30), rows["li_launch"]),  # written with +08:00, not Z: same reading
+        (ZHANG, t(2, 18, 0), rows["launch_lost"]),
     ]
 
 
@@ -145,14 +150,17 @@ def test_a_malformed_line_is_rejected_by_its_line_and_the_rest_is_read(audited) 
     rows, out, _ = audited
     with (out / "rejects.csv").open(encoding="utf-8") as fh:
         rejects = [(r["file"], int(r["source_row"]), r["reason"]) for r in csv.DictReader(fh)]
-    assert rejects == [("statements.jsonl", rows["malformed"], "line is not valid JSON")]
+    assert rejects == [
+        ("statements.jsonl", rows["malformed"], "line is not valid JSON"),
+        ("statements.jsonl", rows["bad_stamp"], "value is empty or cannot be read as timestamp"),
+    ]
     assert any(
         f["rule_id"] == "BAD_ROW" and json.loads(f["evidence"])["source_row"] == rows["malformed"]
         for f in _findings(out)
     )
     inputs = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["inputs"]
     assert inputs["statements"]["rows_read"] == rows["total"]
-    assert inputs["statements"]["rows_rejected"] == 1
+    assert inputs["statements"]["rows_rejected"] == 2
 
 
 def test_statements_left_out_are_counted_never_dropped_unseen(audited) -> None:
@@ -161,12 +169,14 @@ def test_statements_left_out_are_counted_never_dropped_unseen(audited) -> None:
         out, "SELECT reason, detail, event_rows, first_row FROM adapter_ignored ORDER BY first_row"
     ) == [
         ("LMS bookkeeping, not the learner's activity",
-         "https://w3id.org/xapi/adl/verbs/satisfied", 1, 21),
+         "https://w3id.org/xapi/adl/verbs/satisfied", 1, rows["satisfied"]),
         ("voided by a later statement", "https://w3id.org/xapi/video/verbs/played", 1,
          rows["li_stray"]),
         ("voiding statement", "http://adlnet.gov/expapi/verbs/voided", 1, rows["li_voiding"]),
         ("verb not read by adapter xapi", "https://example.com.cn/xapi/verbs/liked", 1,
          rows["li_unknown"]),
+        ("LMS bookkeeping, not the learner's activity",
+         "https://w3id.org/xapi/adl/verbs/abandoned", 1, rows["abandoned"]),
     ]  # fmt: skip
     unmapped = [f for f in _findings(out) if f["rule_id"] == "UNMAPPED_ACTOR"]
     assert [json.loads(f["evidence"]) for f in unmapped] == [

@@ -81,7 +81,7 @@ def build(folder: Path) -> dict[str, Any]:
                                                "scaled": 0.85}})  # fmt: skip
     lrs.add(zhang, ADL + "terminated", AU_EXAM, shanghai(2022, 3, 3, 15, 30, 10), session=exam,
             registration=REG_ZHANG, result={"duration": "PT30M5S"})  # fmt: skip
-    lrs.add(
+    rows["satisfied"] = lrs.add(
         zhang,
         ADL_W3ID + "satisfied",
         COURSE,
@@ -120,6 +120,27 @@ def build(folder: Path) -> dict[str, Any]:
                                               "score": {"scaled": 0.5}})  # fmt: skip
     rows["stranger"] = lrs.add(account("visitor"), VIDEO_VERBS + "played", VIDEO,
                                shanghai(2022, 3, 2, 9, 0))  # fmt: skip
+    # 张伟 on Wednesday evening: a cmi5 session the browser lost (no `terminated`); the LMS
+    # abandons it later. Without its pair it is sessionised by gap: 18:00:30-18:25
+    lost = "s-0302-evening"
+    rows["launch_lost"] = lrs.add(zhang, ADL + "launched", AU_LESSON2,
+                                  shanghai(2022, 3, 2, 18, 0), session=lost,
+                                  registration=REG_ZHANG)  # fmt: skip
+    rows["init_lost"] = lrs.add(zhang, ADL + "initialized", AU_LESSON2,
+                                shanghai(2022, 3, 2, 18, 0, 30), session=lost,
+                                registration=REG_ZHANG)  # fmt: skip
+    lrs.add(zhang, ADL + "experienced", AU_LESSON2, shanghai(2022, 3, 2, 18, 10), session=lost,
+            registration=REG_ZHANG)  # fmt: skip
+    rows["last_lost"] = lrs.add(zhang, ADL + "experienced", AU_LESSON2,
+                                shanghai(2022, 3, 2, 18, 25), session=lost,
+                                registration=REG_ZHANG)  # fmt: skip
+    rows["abandoned"] = lrs.add(zhang, ADL_W3ID + "abandoned", AU_LESSON2,
+                                shanghai(2022, 3, 2, 20, 0), session=lost,
+                                registration=REG_ZHANG,
+                                result={"duration": "PT2H"})  # fmt: skip
+    # a timestamp with a zone name instead of an offset: its instant is unknown, so rejected
+    rows["bad_stamp"] = lrs.add(li, VIDEO_VERBS + "played", VIDEO, shanghai(2022, 3, 2, 9, 15),
+                                stamp="2022-03-02T09:15:00 CST")  # fmt: skip
     rows["total"] = len(lrs.lines)
     lrs.write(folder / "statements.jsonl")
 
