@@ -250,3 +250,19 @@ def test_a_format_with_the_year_reads_any_order(tmp_path: Path) -> None:
     assert _query(tmp_path / "out", "SELECT started_at, ended_at FROM study_sessions") == [
         (dt.datetime(2022, 12, 31, 23, 50), dt.datetime(2023, 1, 1, 0, 10))
     ]
+
+
+def test_the_same_log_resaved_by_excel_in_gb18030_reads_the_same(audited, tmp_path: Path) -> None:
+    _, out, _ = audited
+    export = tmp_path / "export"
+    build(export)
+    log = export / "log.csv"
+    log.write_bytes(log.read_bytes().decode("utf-8").encode("gb18030"))  # CR line breaks kept
+    result = _audit(
+        export, tmp_path / "out", "--mapping", "moodle-zh", "--adapter-setting", "year=2022"
+    )
+    assert result.exit_code == 1, result.output
+    inputs = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert inputs["inputs"]["log"]["encoding"] == "gb18030"
+    sql = "SELECT * FROM study_sessions ORDER BY _row"
+    assert _query(tmp_path / "out", sql) == _query(out, sql)
