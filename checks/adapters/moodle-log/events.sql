@@ -75,6 +75,7 @@ SELECT
     trim(l.event_context) AS context,
     trim(l.course) AS course,
     nullif(trim(l.ip_address), '') AS ip,
+    lower(trim(coalesce(l.origin, ''))) AS origin,
     CASE
         WHEN text_matches(l.description, '^The user with id ''[0-9]+'' has logged in')
           OR trim(l.event_name) IN ('User has logged in', '用户已登录',
@@ -151,10 +152,13 @@ SELECT m.*,
 FROM moodle_people m
 LEFT JOIN moodle_projects p ON p._row = m._row;
 
+-- NOTE: Origin `cli` (a script, cron) and `restore` (a course restored) are the system's doing
+-- under the user's name, not the user's: left out, and counted
 CREATE OR REPLACE TEMP TABLE moodle_events AS
 SELECT *, mapped_project_id AS project_id
 FROM moodle_resolved
-WHERE person_id IS NOT NULL AND mapped_project_id IS NOT NULL;
+WHERE person_id IS NOT NULL AND mapped_project_id IS NOT NULL
+  AND origin NOT IN ('cli', 'restore');
 
 -- Rows of users no person owns: UNMAPPED_ACTOR reports them, per user.
 CREATE TABLE out_unmapped AS

@@ -8,7 +8,7 @@
 CREATE OR REPLACE TEMP TABLE moodle_logins AS
 SELECT _row, person_id, event_at, ip, mapped_project_id
 FROM moodle_resolved
-WHERE kind = 'login' AND person_id IS NOT NULL;
+WHERE kind = 'login' AND person_id IS NOT NULL AND origin NOT IN ('cli', 'restore');
 
 -- NOTE: one window pass per person over logins and events in time order (no join of every
 -- login with every event): the first project at or after a login, else the last before it
@@ -59,8 +59,9 @@ FROM moodle_signins
 ORDER BY _row;
 
 -- Rows read but left out, counted by reason and context in the audit database's table
--- adapter_ignored: an event whose context maps to no project, a login with no event of the
--- person in a mapped project (rows of users no person owns are UNMAPPED_ACTOR's)
+-- adapter_ignored: an event whose context maps to no project, an event of origin cli or
+-- restore, a login with no event of the person in a mapped project (rows of users no person
+-- owns are UNMAPPED_ACTOR's)
 CREATE OR REPLACE TABLE adapter_ignored AS
 SELECT
     (SELECT file FROM input_files WHERE input_table = 'log') AS source_file,
@@ -77,6 +78,11 @@ FROM (
            coalesce(context, '') AS detail
     FROM moodle_resolved
     WHERE person_id IS NOT NULL AND mapped_project_id IS NULL AND kind <> 'login'
+      AND origin NOT IN ('cli', 'restore')
+    UNION ALL
+    SELECT _row, 'origin ' || origin || ': the system''s action, not the user''s', coalesce(context, '')
+    FROM moodle_resolved
+    WHERE person_id IS NOT NULL AND origin IN ('cli', 'restore')
     UNION ALL
     SELECT _row, 'login with no event of the person in a mapped context', ''
     FROM moodle_login_signins
