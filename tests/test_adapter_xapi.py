@@ -81,6 +81,10 @@ def test_sessions_cmi5_pairs_and_gaps_with_their_raw_rows(audited) -> None:
         # the exam's own cmi5 session is exam time: no study session
         # no session IDs: by gap. 09:00 -> 09:30:00 is 30:00 and joins; 10:00:01 is 30:01 after
         # and splits; the stray 09:45 statement was voided and bridges nothing
+        (LI, t(2, 7, 0), t(2, 7, 0), "V1", f, rows["li_early1"], rows["li_early1"],
+         rows["li_early1"]),
+        (LI, t(2, 7, 30, 0, 500000), t(2, 7, 30, 0, 500000), "V1", f, rows["li_early2"],
+         rows["li_early2"], rows["li_early2"]),
         (LI, t(2, 9, 0), t(2, 9, 30), "V1", f, rows["li_a1"], rows["li_a1"], rows["li_a2"]),
         (LI, t(2, 10, 0, 1), t(2, 10, 45, 0, 250000), "V1", f, rows["li_b1"], rows["li_b1"],
          rows["li_b3"]),
@@ -95,9 +99,13 @@ def test_a_wider_gap_setting_joins_the_split_sessions(audited, tmp_path: Path) -
     assert result.exit_code == 1, result.output
     got = _query(
         tmp_path / "out",
-        f"SELECT started_at, ended_at, _row FROM study_sessions WHERE person_id = '{LI}'",
+        f"SELECT started_at, ended_at, _row FROM study_sessions WHERE person_id = '{LI}' "
+        "ORDER BY started_at",
     )
-    assert got == [(t(2, 9, 0), t(2, 10, 45, 0, 250000), rows["li_a1"])]
+    assert got == [  # 30:00.5 and 30:01 are within 1801 seconds now
+        (t(2, 7, 0), t(2, 7, 30, 0, 500000), rows["li_early1"]),
+        (t(2, 9, 0), t(2, 10, 45, 0, 250000), rows["li_a1"]),
+    ]
 
 
 def test_launched_statements_are_the_sign_ins(audited) -> None:
@@ -193,7 +201,8 @@ def test_findings_cite_the_raw_file_and_rows(audited) -> None:
     evidence = json.loads(short["evidence"])
     assert evidence["credited_minutes"] == pytest.approx(74.98, abs=0.01)
     assert evidence["study_rows"] == (
-        f"statements.jsonl rows {rows['li_a1']}–{rows['li_a2']}, {rows['li_b1']}–{rows['li_b3']}"
+        f"statements.jsonl rows {rows['li_early1']}, {rows['li_early2']}, "
+        f"{rows['li_a1']}–{rows['li_a2']}, {rows['li_b1']}–{rows['li_b3']}"
     )
 
 

@@ -141,6 +141,10 @@ def build(folder: Path) -> dict[str, Any]:
     # a timestamp with a zone name instead of an offset: its instant is unknown, so rejected
     rows["bad_stamp"] = lrs.add(li, VIDEO_VERBS + "played", VIDEO, shanghai(2022, 3, 2, 9, 15),
                                 stamp="2022-03-02T09:15:00 CST")  # fmt: skip
+    # timestamps have milliseconds: 30:00.5 is more than 30 minutes, so it splits
+    rows["li_early1"] = lrs.add(li, VIDEO_VERBS + "played", VIDEO, shanghai(2022, 3, 2, 7, 0))
+    rows["li_early2"] = lrs.add(li, VIDEO_VERBS + "paused", VIDEO,
+                                shanghai(2022, 3, 2, 7, 30, 0.5))  # fmt: skip
     rows["total"] = len(lrs.lines)
     lrs.write(folder / "statements.jsonl")
 

@@ -1,10 +1,13 @@
 -- moodle-log/events: every log row with its time, person, project and kind.
--- moodle_times   each row's time read with time_format (and year, for a format without one)
--- moodle_events  rows whose person and project are known, with their kind:
---                login | quiz_started | quiz_submitted | forum_post | other
--- moodle_ignored rows left out, with why (person or context not mapped)
--- Kinds are told by the Description, which Moodle writes in English whatever the site's
--- language, else by the event name (English, Chinese, or the event class).
+-- moodle_times      each row's time read with time_format (and year, for a format without
+--                   one); three checks stop the audit rather than guess a time
+-- moodle_classified each row's kind: login | quiz_started | quiz_submitted | forum_post |
+--                   other, told by the Description, which Moodle writes in English whatever
+--                   the site's language, else by the event name (English, Chinese, or the
+--                   event class); in_quiz marks a quiz attempt's own events
+-- moodle_resolved   each row with its person and project (NULL when not mapped)
+-- moodle_events     rows whose person and project are known and that are the user's own
+-- out_unmapped      rows of users no person owns, per user (UNMAPPED_ACTOR)
 CREATE OR REPLACE TEMP TABLE moodle_times AS
 SELECT
     _row,

@@ -8,7 +8,8 @@ CREATE OR REPLACE TEMP TABLE moodle_sessions AS
 WITH marked AS (
     SELECT *,
            CASE WHEN lag(event_at) OVER w IS NULL
-                  OR seconds_between(lag(event_at) OVER w, event_at) > ${gap_seconds}
+                  OR epoch_seconds(event_at) - epoch_seconds(lag(event_at) OVER w)
+                     > ${gap_seconds}
                 THEN 1 ELSE 0 END AS starts
     FROM moodle_events
     WHERE NOT in_quiz

@@ -5,7 +5,8 @@
 -- 2. Every other activity statement (no session ID, or a session without that pair) that does
 --    not fall inside a cmi5 session of the same person and project is sessionised by gap:
 --    sorted by time per person and project, a statement more than gap_seconds after the one
---    before starts a new session; a session runs from its first to its last statement.
+--    before starts a new session (to the microsecond: 30:00.5 after it splits at 1800); a
+--    session runs from its first to its last statement.
 -- Exam time is not study time: a cmi5 session holding a `passed` or `failed` statement ends
 -- where that exam started (its timestamp minus its duration), and is no study at all when the
 -- exam started with the session; `passed`/`failed` never join a gap session. `launched` (an
@@ -55,7 +56,9 @@ CREATE OR REPLACE TEMP TABLE xapi_gap_sessions AS
 WITH marked AS (
     SELECT *,
            CASE WHEN lag(event_at) OVER w IS NULL
-                  OR seconds_between(lag(event_at) OVER w, event_at) > ${gap_seconds} THEN 1 ELSE 0 END
+                  OR epoch_seconds(event_at) - epoch_seconds(lag(event_at) OVER w)
+                     > ${gap_seconds}
+                THEN 1 ELSE 0 END
                AS starts
     FROM xapi_loose
     WINDOW w AS (PARTITION BY person_id, project_id ORDER BY event_at, _row)
