@@ -270,3 +270,13 @@ def test_the_same_log_resaved_by_excel_in_gb18030_reads_the_same(audited, tmp_pa
     assert inputs["inputs"]["log"]["encoding"] == "gb18030"
     sql = "SELECT * FROM study_sessions ORDER BY _row"
     assert _query(tmp_path / "out", sql) == _query(out, sql)
+
+
+def test_examples_moodle_log_is_this_export(tmp_path: Path) -> None:
+    """examples/moodle-log is the export these tests audit (rewrite it with build())."""
+    example = Path(__file__).parent.parent / "examples" / "moodle-log"
+    build(tmp_path)
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert made == sorted(p.name for p in example.iterdir() if p.name != "mapping.toml")
+    for name in made:
+        assert (example / name).read_bytes() == (tmp_path / name).read_bytes(), name

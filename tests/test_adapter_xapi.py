@@ -250,3 +250,13 @@ def test_json_lines_are_numbered_as_in_the_file(
     assert con.execute("SELECT source_row, reason FROM rejects ORDER BY 1").fetchall() == [
         (5, "line is not valid JSON"), (6, "line is not valid JSON")
     ]  # fmt: skip
+
+
+def test_examples_xapi_is_this_export(tmp_path: Path) -> None:
+    """examples/xapi is the export these tests audit (rewrite it with build() when it changes)."""
+    example = Path(__file__).parent.parent / "examples" / "xapi"
+    build(tmp_path)
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert made == sorted(p.name for p in example.iterdir() if p.name != "mapping.toml")
+    for name in made:
+        assert (example / name).read_bytes() == (tmp_path / name).read_bytes(), name
