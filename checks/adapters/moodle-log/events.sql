@@ -33,7 +33,7 @@ SELECT raise_error('moodle-log: row ' || _row || ': time ' || coalesce('''' || t
              || CASE WHEN text_matches(${time_format}, '%[Yy]') THEN ''
                      ELSE ' and year ' || ${year} END
              || ' (Moodle writes times in the site''s language and format: set time_format, '
-             || 'e.g. ''%d %b, %H:%M'' for "11 May, 09:44" or ''%m月%d日 %H:%M'' for "5月11日 09:44")')
+             || 'e.g. ''%d %b, %H:%M'' for "11 May, 09:44" or ''%m月%d日 %H:%M'' for "05月11日 09:44")')
 FROM (SELECT * FROM moodle_times WHERE event_at IS NULL ORDER BY _row LIMIT 1);
 
 -- NOTE: a year-less log that crosses a new year cannot be read without guessing: Moodle lists
