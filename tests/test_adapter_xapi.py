@@ -178,13 +178,15 @@ def test_statements_left_out_are_counted_never_dropped_unseen(audited) -> None:
     ) == [
         ("LMS bookkeeping, not the learner's activity",
          "https://w3id.org/xapi/adl/verbs/satisfied", 1, rows["satisfied"]),
-        ("voided by a later statement", "https://w3id.org/xapi/video/verbs/played", 1,
+        ("voided by a voiding statement", "https://w3id.org/xapi/video/verbs/played", 1,
          rows["li_stray"]),
         ("voiding statement", "http://adlnet.gov/expapi/verbs/voided", 1, rows["li_voiding"]),
         ("verb not read by adapter xapi", "https://example.com.cn/xapi/verbs/liked", 1,
          rows["li_unknown"]),
         ("LMS bookkeeping, not the learner's activity",
          "https://w3id.org/xapi/adl/verbs/abandoned", 1, rows["abandoned"]),
+        ("statement ID repeated from an earlier line", "http://adlnet.gov/expapi/verbs/asked", 1,
+         rows["repeated"]),
     ]  # fmt: skip
     unmapped = [f for f in _findings(out) if f["rule_id"] == "UNMAPPED_ACTOR"]
     assert [json.loads(f["evidence"]) for f in unmapped] == [

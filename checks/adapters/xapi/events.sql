@@ -1,7 +1,8 @@
 -- xapi/events: every statement read, with its verb's meaning, its person and its project.
 -- xapi_verbs       the verbs this adapter reads and what each is for (any other verb is
 --                  ignored, and counted in adapter_ignored)
--- xapi_events      one row per statement whose verb, person and project are known
+-- xapi_events      one row per statement whose verb, person and project are known (not
+--                  voided, not a repeat of an earlier line's statement ID)
 -- out_unmapped     statements of actors no person owns, per actor (UNMAPPED_ACTOR)
 -- adapter_ignored  every other statement left out, counted by reason and verb
 CREATE OR REPLACE TEMP TABLE xapi_verbs AS
@@ -133,10 +134,20 @@ JOIN xapi_statements v ON v.use = 'void' AND lower(v.object_id) = lower(t.statem
 WHERE t.use <> 'void'
 GROUP BY t._row;
 
+-- NOTE: an LRS export fetched page by page may hold a statement twice: a statement ID already
+-- on an earlier line is that statement again (xAPI: IDs are unique), read once
+CREATE OR REPLACE TEMP TABLE xapi_repeated AS
+SELECT _row
+FROM (SELECT _row, row_number() OVER (PARTITION BY lower(statement_id) ORDER BY _row) AS nth
+      FROM xapi_statements
+      WHERE statement_id IS NOT NULL) numbered
+WHERE nth > 1;
+
 CREATE OR REPLACE TEMP TABLE xapi_events AS
 SELECT * FROM xapi_statements
 WHERE use NOT IN ('unknown', 'lms', 'void') AND person_id IS NOT NULL AND project_id IS NOT NULL
-  AND _row NOT IN (SELECT _row FROM xapi_voided);
+  AND _row NOT IN (SELECT _row FROM xapi_voided)
+  AND _row NOT IN (SELECT _row FROM xapi_repeated);
 
 -- Statements of actors no person owns: UNMAPPED_ACTOR reports them, per actor.
 CREATE TABLE out_unmapped AS
@@ -150,6 +161,7 @@ SELECT
     max(_row) AS last_row
 FROM xapi_statements
 WHERE person_id IS NULL AND use NOT IN ('lms', 'void')
+  AND _row NOT IN (SELECT _row FROM xapi_repeated)
 GROUP BY actor, persons;
 
 -- Every other statement read but left out, counted by reason and verb, kept in the audit's
@@ -164,7 +176,9 @@ SELECT
     max(_row) AS last_row
 FROM (
     SELECT _row, verb_id,
-           CASE WHEN _row IN (SELECT _row FROM xapi_voided) THEN 'voided by a later statement'
+           CASE WHEN _row IN (SELECT _row FROM xapi_repeated)
+                    THEN 'statement ID repeated from an earlier line'
+                WHEN _row IN (SELECT _row FROM xapi_voided) THEN 'voided by a voiding statement'
                 WHEN use = 'void' THEN 'voiding statement'
                 WHEN use = 'unknown' THEN 'verb not read by adapter xapi'
                 WHEN use = 'lms' THEN 'LMS bookkeeping, not the learner''s activity'
