@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from .errors import ExportError
 
@@ -61,13 +62,14 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")  # type: ignore[return-value]
 
 
-def _detect_encoding(path: Path) -> tuple[str, CsvScan]:
+def _detect_encoding(path: Path, name: str | None = None) -> tuple[str, CsvScan]:
     """utf-8-sig, utf-8 or gb18030: the first that decodes the whole file; and its records.
 
     The records are counted in the same pass over the bytes (`"`, `,`, CR and LF are the same
     single bytes in UTF-8 and GB18030, and never part of another character in either).
     """
-    scan = CsvScan(path.name)
+    name = name or path.name
+    scan = CsvScan(name)
     for encoding in ("utf-8", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
         decodes = True
@@ -88,7 +90,7 @@ def _detect_encoding(path: Path) -> tuple[str, CsvScan]:
         except UnicodeDecodeError:
             decodes = False
         except (OSError, EOFError) as exc:
-            raise ExportError(f"cannot read the file: {exc}", file=path.name) from exc
+            raise ExportError(f"cannot read the file: {exc}", file=name) from exc
         if encoding == "utf-8":
             scan.finish()
         if not decodes:
@@ -97,7 +99,7 @@ def _detect_encoding(path: Path) -> tuple[str, CsvScan]:
             with _open_binary(path) as fh:
                 return ("utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"), scan
         return encoding, scan
-    raise ExportError("the text is neither UTF-8 nor GB18030", file=path.name)
+    raise ExportError("the text is neither UTF-8 nor GB18030", file=name)
 
 
 # --- counting records independently of DuckDB ---------------------------------------------
@@ -286,9 +288,9 @@ def _width(record: bytes) -> int:
     return fields
 
 
-def _count_records(path: Path) -> CsvScan:
+def _count_records(path: Path, name: str | None = None) -> CsvScan:
     """The exact count: every line looked at, blank ones not counted."""
-    scan = CsvScan(path.name, exact=True)
+    scan = CsvScan(name or path.name, exact=True)
     with _open_binary(path) as fh:
         while chunk := fh.read(CHUNK_BYTES):
             scan.feed(chunk)
@@ -303,6 +305,25 @@ def _without_lines(path: Path, lines: set[int], work_dir: Path) -> Path:
         for number, line in enumerate(src, 1):
             if number not in lines:
                 dst.write(line)
+    return target
+
+
+def _breaks_lines_with_cr(path: Path) -> bool:
+    """Whether the file ends its lines with CR alone (classic Mac OS; Excel's "CSV (Macintosh)"
+    and some LMS downloads): its first megabyte has a CR and no LF."""
+    with _open_binary(path) as fh:
+        head = fh.read(CHUNK_BYTES)
+    return b"\r" in head and b"\n" not in head
+
+
+def _cr_to_lf(path: Path, work_dir: Path) -> Path:
+    """A copy of `path` (decompressed) with every CR an LF: the records, their lines and their
+    numbers stay as they were, and the scan and DuckDB then read it as any other CSV. A CR
+    inside a quoted field becomes an LF, which is the same line break."""
+    target = work_dir / f"{path.name}.lf.csv"
+    with _open_binary(path) as src, target.open("wb") as dst:
+        while chunk := src.read(CHUNK_BYTES):
+            dst.write(chunk.replace(b"\r", b"\n"))
     return target
 
 
@@ -388,17 +409,19 @@ def load_raw(
             readable = _xlsx_to_csv(path, sheet or table, work_dir)
             scanned, (encoding, scan) = readable, ("utf-8", _detect_encoding(readable)[1])
         else:
-            scanned, (encoding, scan) = path, _detect_encoding(path)
+            if _breaks_lines_with_cr(path):  # NOTE: the scan and DuckDB split lines at LF
+                readable = _cr_to_lf(path, work_dir)
+            scanned, (encoding, scan) = readable, _detect_encoding(readable, path.name)
             if encoding == "gb18030":
-                readable = _recode_to_utf8(path, encoding, work_dir)
+                readable = _recode_to_utf8(readable, encoding, work_dir)
         headers = _csv_headers(readable, "utf-8-sig")
         if scan.broken and not scan.exact:  # their record numbers must not count blank lines
-            scan = _count_records(scanned)
+            scan = _count_records(scanned, path.name)
         if scan.broken:
             readable = _without_lines(readable, {b.line for b in scan.broken}, work_dir)
         read = _read_csv(con, table, readable, path.name, len(headers), scan)
         if read != scan.records and not scan.exact:  # blank lines were counted: count exactly
-            scan = _count_records(scanned)
+            scan = _count_records(scanned, path.name)
         if read != scan.records:
             raise ExportError(
                 f"{scan.records} records counted in the file, but DuckDB read {read} (accepted "
@@ -533,6 +556,7 @@ def _first_line(exc: Exception) -> str:
 # --- JSON lines read line by line (adapter inputs with json_path columns) -----------------
 
 _FILLED_LINE = re.compile(rb"(?m)^[ \t\r\f\v]*[^\s]")
+_FILLED = re.compile(rb"[^\s]")  # a line holding anything but whitespace
 
 
 def count_json_lines(path: Path) -> int:
@@ -547,6 +571,42 @@ def count_json_lines(path: Path) -> int:
     return count + len(_FILLED_LINE.findall(carry))
 
 
+def _json_line_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """The file's non-blank lines, a megabyte at a time: `_row` (the physical line number, from
+    1) and `line` (its text without a trailing CR; NULL when it is not UTF-8, so it is
+    rejected). A UTF-8 byte order mark before the first line is not part of it."""
+    number, carry = 0, b""
+    with _open_binary(path) as fh:
+        while True:
+            chunk = fh.read(CHUNK_BYTES)
+            data = carry + chunk
+            if chunk:
+                cut = data.rfind(b"\n") + 1
+                lines, carry = data[:cut].split(b"\n")[:-1], data[cut:]
+            else:
+                lines, carry = ([data] if data else []), b""
+            rows: list[int] = []
+            texts: list[str | None] = []
+            for raw in lines:
+                number += 1
+                if not _FILLED.search(raw):
+                    continue
+                if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]
+                rows.append(number)
+                try:
+                    texts.append(raw.rstrip(b"\r").decode("utf-8"))
+                except UnicodeDecodeError:
+                    texts.append(None)
+            if rows:
+                yield pa.record_batch(
+                    [pa.array(rows, pa.int64()), pa.array(texts, pa.string())],
+                    names=["_row", "line"],
+                )
+            if not chunk:
+                return
+
+
 def load_json_lines(
     con: duckdb.DuckDBPyConnection, table: str, path: Path, json_paths: dict[str, str]
 ) -> SourceFile:
@@ -558,20 +618,25 @@ def load_json_lines(
     if path.stat().st_size == 0:
         raise ExportError("the file is empty", file=path.name)
     names = list(json_paths)
-    # NOTE: read_text + string_split keeps every physical line, so no line can be lost to a
-    # reader that gives up at the first malformed one (read_json does).
+    # NOTE: every physical line is kept, so no line can be lost to a reader that gives up at
+    # the first malformed one (read_json does). The lines are streamed in, a megabyte at a
+    # time: splitting the whole file inside DuckDB (read_text + string_split) needed some 30
+    # times the file's size in memory and stopped an 86 MB LRS export at 3 GB.
     columns = ", ".join(
         f"CASE WHEN ok THEN json_extract_string(line, {_string_literal(p)}) END AS c{i}"
         for i, p in enumerate(json_paths.values())
     )
     try:
+        con.execute("CREATE OR REPLACE TEMP TABLE json_text (_row BIGINT, line VARCHAR)")
+        for batch in _json_line_batches(path):
+            con.register("json_batch", batch)
+            con.execute("INSERT INTO json_text SELECT _row, line FROM json_batch")
+            con.unregister("json_batch")
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE json_lines AS SELECT CAST(n AS BIGINT) AS _row, line, "
-            "json_valid(line) AS ok FROM (SELECT rtrim(l, chr(13)) AS line, n FROM read_text(?) t, "
-            "unnest(string_split(t.content, chr(10))) WITH ORDINALITY AS u(l, n)) "
-            "WHERE regexp_matches(line, '[^\\s]')",
-            [str(path)],
+            "CREATE OR REPLACE TEMP TABLE json_lines AS SELECT _row, line, "
+            "coalesce(json_valid(line), false) AS ok FROM json_text"
         )
+        con.execute("DROP TABLE json_text")
     except duckdb.Error as exc:
         raise ExportError(
             f"not readable as JSON lines: {_first_line(exc)}", file=path.name
