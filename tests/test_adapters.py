@@ -101,6 +101,12 @@ def test_a_gap_of_exactly_30_minutes_joins_and_30_01_splits(tmp_path: Path) -> N
     ]
 
 
+def test_a_gap_half_a_second_over_30_minutes_splits(tmp_path: Path) -> None:
+    beats = [beat("2022-03-02 08:00:00.1"), beat("2022-03-02 08:30:00.6")]  # 30:00.5 apart
+    con = derive(make_export(tmp_path / "e", beats), tmp_path)
+    assert [s[3:] for s in sessions(con)] == [(1, 1), (2, 2)]
+
+
 def test_the_gap_and_interval_are_settings(tmp_path: Path) -> None:
     beats = [beat("2022-03-02 08:00:00"), beat("2022-03-02 08:20:00")]
     export = make_export(tmp_path / "e", beats)

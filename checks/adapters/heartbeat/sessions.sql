@@ -1,6 +1,6 @@
 -- heartbeat/sessions: heartbeats -> out_study_sessions, one row per session.
 -- A session is a maximal run of one person's heartbeats in one project with no gap longer than
--- ${gap_seconds}; it ends one interval (${interval_seconds} s) after its last heartbeat.
+-- ${gap_seconds} (measured to the microsecond: 30:00.5 is longer than 30:00); it ends one interval (${interval_seconds} s) after its last heartbeat.
 -- _source_file       the heartbeats file's name (input_files)
 -- _row / _first_row   row of its first heartbeat in heartbeats;  _last_row  of its last one.
 -- NOTE: one sorted pass over the events marks the heartbeats that open a session (the gap
@@ -8,13 +8,7 @@
 -- project these alternate, so the n-th opening and the n-th closing heartbeat are one session.
 -- A running count over every event would sort the whole log a second time.
 CREATE TABLE out_study_sessions AS
-WITH actor_map AS (
-    SELECT actor, min(person_id) AS person_id
-    FROM in_actors
-    GROUP BY actor
-    HAVING count(DISTINCT person_id) = 1
-),
-events AS (
+WITH events AS (
     SELECT h._row, h.project_id, a.person_id, h.beat_at
     FROM in_heartbeats h
     JOIN actor_map a ON a.actor = h.actor
@@ -31,13 +25,13 @@ opening AS (
     SELECT _row, project_id, person_id, beat_at,
            row_number() OVER (PARTITION BY person_id, project_id ORDER BY beat_at, _row) AS n
     FROM edges
-    WHERE before_at IS NULL OR seconds_between(before_at, beat_at) > ${gap_seconds}
+    WHERE before_at IS NULL OR epoch_seconds(beat_at) - epoch_seconds(before_at) > ${gap_seconds}
 ),
 closing AS (
     SELECT _row, project_id, person_id, beat_at,
            row_number() OVER (PARTITION BY person_id, project_id ORDER BY beat_at, _row) AS n
     FROM edges
-    WHERE after_at IS NULL OR seconds_between(beat_at, after_at) > ${gap_seconds}
+    WHERE after_at IS NULL OR epoch_seconds(after_at) - epoch_seconds(beat_at) > ${gap_seconds}
 )
 SELECT
     o._row,

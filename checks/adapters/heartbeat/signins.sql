@@ -1,13 +1,7 @@
 -- heartbeat/signins: with signin_from_first_event = true, the first heartbeat of each person's
 -- day in each project -> out_signins (empty otherwise, and then not installed).
 CREATE TABLE out_signins AS
-WITH actor_map AS (
-    SELECT actor, min(person_id) AS person_id
-    FROM in_actors
-    GROUP BY actor
-    HAVING count(DISTINCT person_id) = 1
-),
-ranked AS (
+WITH ranked AS (
     SELECT
         h._row, h.project_id, a.person_id, h.beat_at, h.device_id, h.ip,
         row_number() OVER (PARTITION BY a.person_id, h.project_id, day_of(h.beat_at)
