@@ -1,11 +1,25 @@
-"""The export contract as data: the tables a platform export holds and their columns.
+"""Export contracts as data: load and validate a programme's `contract.toml`.
 
-docs/export-contract.md documents the same contract; tests/test_contract.py keeps them in step.
+A programme is a folder `checks/programmes/<name>/`; its contract.toml names the tables an
+export holds and their columns (kind, required, help, allowed values), which tables are activity
+tables, and the claim (the unit of payment). docs/export-contract.md is generated from it.
+The module-level names (TABLES, TABLES_BY_NAME, ACTIVITY_TABLES) are the online-subsidy
+programme's, which the engine audits today.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .errors import ContractError
+from .resources import checks_dir
 
 
 @dataclass(frozen=True)
@@ -13,7 +27,7 @@ class Column:
     """One column of an export table."""
 
     name: str
-    kind: str  # id | text | date | timestamp | decimal
+    kind: str  # one of KINDS
     required: bool
     help: str
     values: tuple[str, ...] = ()  # the allowed values, when the column is an enumeration
@@ -38,114 +52,198 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
 
-def _c(name: str, kind: str, required: bool, help: str, values: tuple[str, ...] = ()) -> Column:
-    return Column(name, kind, required, help, values)
+@dataclass(frozen=True)
+class Contract:
+    """A programme's validated export contract."""
+
+    programme: str  # the folder's name, e.g. online-subsidy
+    title: str
+    tables: tuple[Table, ...]
+    activity_tables: tuple[str, ...]  # unreadable times kept (BAD_TIMESTAMP), not rejected
+    claim_table: str  # the unit of payment ...
+    claim_key: tuple[str, ...]  # ... and the columns that identify one
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def tables_by_name(self) -> dict[str, Table]:
+        """Each table by its name."""
+        return {t.name: t for t in self.tables}
 
 
-SIZES = ("micro", "small", "medium", "large")
-EMPLOYMENTS = ("labor_contract", "dispatch", "other")
-ACTIVITY_TABLES = ("signins", "study_sessions", "qa", "exams")
+# What each kind holds; auditor/ingest.py is the one place that reads text into it.
+KINDS: dict[str, str] = {
+    "id": "an identifier: trimmed and upper-cased",
+    "text": "text, trimmed",
+    "date": "a date, `YYYY-MM-DD`",
+    "timestamp": "a local time (Asia/Shanghai) or a time with an ISO 8601 offset",
+    "decimal": "an amount in yuan, two decimal places",
+    "integer": "a whole number",
+    "number": "a decimal number kept to six places (coordinates, ratios)",
+    "boolean": "`true`/`false` (also `t`/`f`, `yes`/`no`, `y`/`n`, `1`/`0`)",
+}
+DEFAULT_PROGRAMME = "online-subsidy"
+CONTRACT_FILE = "contract.toml"
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+PROGRAMME_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+# Tables the engine makes itself, and the prefixes of its working tables: a contract table so
+# named would overwrite one.
+ENGINE_TABLES = frozenset(
+    {"rejects", "unparsed_values", "policy", "calendar", "findings", "subsidy", "prior_blocks",
+     "tie_outs", "activity_sources", "unmapped_actors", "risk", "catalogue"}
+)  # fmt: skip
+ENGINE_PREFIXES = ("raw_", "stage_", "bad_", "in_", "out_", "claim_", "sig_")
 
-TABLES: tuple[Table, ...] = (
-    Table(
-        "enterprises",
-        "Employers that filed projects.",
-        (
-            _c("enterprise_id", "id", True, "Unified Social Credit Code (GB 32100), 18 chars"),
-            _c("name", "text", True, "registered name"),
-            _c("district", "text", False, "district (区)"),
-            _c("size_class", "text", False, "micro | small | medium | large", SIZES),
-            _c("main_business", "text", False, "main business"),
-        ),
-    ),
-    Table(
-        "projects",
-        "Filed and approved training projects.",
-        (
-            _c("project_id", "id", True, "project identifier, unique"),
-            _c("enterprise_id", "id", True, "enterprise that filed it"),
-            _c(
-                "course_id", "text", True, "the platform's course; several enterprises may file one"
-            ),
-            _c("title", "text", True, "project title"),
-            _c("approved_on", "date", True, "date the filing was approved (YYYY-MM-DD)"),
-            _c("platform_name", "text", False, "training platform"),
-            _c("platform_kind", "text", False, "self | third_party", ("self", "third_party")),
-        ),
-    ),
-    Table(
-        "trainees",
-        "The enterprise's roster of employees in training.",
-        (
-            _c("enterprise_id", "id", True, "employer"),
-            _c("person_id", "id", True, "18-digit resident ID (GB 11643)"),
-            _c("name", "text", True, "trainee's name"),
-            _c("phone", "text", False, "mobile number"),
-            _c("employment", "text", True, "labor_contract | dispatch | other", EMPLOYMENTS),
-            _c("employed_from", "date", False, "first day of employment"),
-            _c("employed_to", "date", False, "last day of employment"),
-        ),
-    ),
-    Table(
-        "claims",
-        "Trainees the enterprise imported to claim the subsidy.",
-        (
-            _c("project_id", "id", True, "project claimed for"),
-            _c("person_id", "id", True, "trainee"),
-            _c("imported_at", "timestamp", True, "when the trainee was imported"),
-            _c("amount", "decimal", True, "yuan claimed"),
-        ),
-    ),
-    Table(
-        "signins",
-        "Sign-ins on the platform.",
-        (
-            _c("project_id", "id", True, "project"),
-            _c("person_id", "id", True, "trainee"),
-            _c("signed_in_at", "timestamp", True, "time of sign-in"),
-            _c("device_id", "text", False, "device"),
-            _c("ip", "text", False, "IP address"),
-        ),
-    ),
-    Table(
-        "study_sessions",
-        "Study records.",
-        (
-            _c("project_id", "id", True, "project"),
-            _c("person_id", "id", True, "trainee"),
-            _c("started_at", "timestamp", True, "session start"),
-            _c("ended_at", "timestamp", True, "session end"),
-            _c("lesson_id", "text", False, "lesson"),
-            _c("device_id", "text", False, "device"),
-            _c("ip", "text", False, "IP address"),
-        ),
-    ),
-    Table(
-        "qa",
-        "Q&A tutoring posts.",
-        (
-            _c("project_id", "id", True, "project"),
-            _c("person_id", "id", True, "poster"),
-            _c("posted_at", "timestamp", True, "time posted"),
-            _c("role", "text", True, "question | answer", ("question", "answer")),
-            _c("text", "text", False, "what was written (trainee-typed: never trusted)"),
-        ),
-        required=False,
-    ),
-    Table(
-        "exams",
-        "Exams sat after study.",
-        (
-            _c("project_id", "id", True, "project"),
-            _c("person_id", "id", True, "trainee"),
-            _c("started_at", "timestamp", True, "exam start"),
-            _c("submitted_at", "timestamp", True, "exam submission"),
-            _c("score", "decimal", True, "score obtained"),
-            _c("pass_score", "decimal", False, "pass mark"),
-            _c("answers_digest", "text", False, "hash of the answers"),
-        ),
-        required=False,
-    ),
-)
 
-TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+@functools.cache
+def _reserved_words() -> frozenset[str]:
+    """SQL words a name cannot be: ingest writes column names into SQL unquoted."""
+    rows = duckdb.connect().execute(
+        "SELECT keyword_name FROM duckdb_keywords() "
+        "WHERE keyword_category IN ('reserved', 'type_function')"
+    )
+    return frozenset(str(r[0]) for r in rows.fetchall())
+
+
+def programmes_dir() -> Path:
+    """checks/programmes/: one folder per programme."""
+    return checks_dir() / "programmes"
+
+
+def list_programmes() -> list[str]:
+    """The names of the shipped programmes (folders with a contract.toml), sorted."""
+    return sorted(p.parent.name for p in programmes_dir().glob(f"*/{CONTRACT_FILE}"))
+
+
+def load_contract(programme: str | Path = DEFAULT_PROGRAMME) -> Contract:
+    """A programme's contract, by name (`training-voucher`) or the path of a contract.toml."""
+    path = Path(programme)
+    if path.suffix != ".toml":
+        if not PROGRAMME_NAME.match(str(programme)) or str(programme) not in list_programmes():
+            known = ", ".join(list_programmes())
+            raise ContractError(f"no programme called {str(programme)!r}; programmes: {known}")
+        path = programmes_dir() / str(programme) / CONTRACT_FILE
+    if not path.is_file():
+        raise ContractError(f"contract file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ContractError(f"contract file {path}: not valid UTF-8 TOML: {exc}") from exc
+    return _validate(path, data)
+
+
+def _validate(path: Path, data: dict[str, Any]) -> Contract:
+    where = f"contract file {path}"
+    _keys(data, {"title", "activity_tables", "claim", "tables"}, where)
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ContractError(f"{where}: `title` (text) is required")
+    specs = data.get("tables")
+    if not isinstance(specs, list) or not specs:
+        raise ContractError(f"{where}: one or more [[tables]] are required")
+    tables: list[Table] = []
+    for i, spec in enumerate(specs):
+        table = _table(spec, f"{where}: tables[{i}]")
+        if any(t.name == table.name for t in tables):
+            raise ContractError(f"{where}: tables[{i}]: table {table.name} is declared twice")
+        tables.append(table)
+    by_name = {t.name: t for t in tables}
+    activity = _texts(data.get("activity_tables", []), f"{where}: activity_tables")
+    if unknown := [t for t in activity if t not in by_name]:
+        raise ContractError(f"{where}: activity_tables: {unknown} are not tables of the contract")
+    claim = data.get("claim")
+    if not isinstance(claim, dict):
+        raise ContractError(f"{where}: a [claim] table (table, key) is required")
+    _keys(claim, {"table", "key"}, f"{where}: claim")
+    claim_table = claim.get("table")
+    if claim_table not in by_name:
+        raise ContractError(f"{where}: claim.table {claim_table!r} is not a table of the contract")
+    key = _texts(claim.get("key"), f"{where}: claim.key")
+    columns = {c.name: c for c in by_name[claim_table].columns}
+    if not key or (bad := [k for k in key if k not in columns or not columns[k].required]):
+        raise ContractError(
+            f"{where}: claim.key lists required columns of {claim_table}"
+            + (f"; not one: {bad}" if key else "")
+        )
+    return Contract(
+        programme=path.parent.name,
+        title=title.strip(),
+        tables=tuple(tables),
+        activity_tables=tuple(activity),
+        claim_table=claim_table,
+        claim_key=tuple(key),
+        path=path,
+    )
+
+
+def _table(spec: Any, at: str) -> Table:
+    if not isinstance(spec, dict):
+        raise ContractError(f"{at}: a table is a [[tables]] entry")
+    name = spec.get("name")
+    if not isinstance(name, str) or not NAME.match(name):
+        raise ContractError(f"{at}: `name` (a lower_snake_case file stem) is required")
+    at = f"{at} ({name})"
+    if name in ENGINE_TABLES or name.startswith(ENGINE_PREFIXES) or name in _reserved_words():
+        raise ContractError(f"{at}: the name {name!r} is taken by the engine or by SQL")
+    _keys(spec, {"name", "help", "required", "columns"}, at)
+    if not isinstance(spec.get("help"), str) or not spec["help"].strip():
+        raise ContractError(f"{at}: `help` (text) is required")
+    required = spec.get("required", True)
+    if not isinstance(required, bool):
+        raise ContractError(f"{at}: `required` is true or false")
+    specs = spec.get("columns")
+    if not isinstance(specs, list) or not specs:
+        raise ContractError(f"{at}: `columns` lists one or more columns")
+    columns: list[Column] = []
+    for i, column_spec in enumerate(specs):
+        column = _column(column_spec, f"{at}.columns[{i}]")
+        if any(c.name == column.name for c in columns):
+            raise ContractError(f"{at}.columns[{i}]: column {column.name} is declared twice")
+        columns.append(column)
+    return Table(name, spec["help"].strip(), tuple(columns), required)
+
+
+def _column(spec: Any, at: str) -> Column:
+    if not isinstance(spec, dict):
+        raise ContractError(f"{at}: a column is a table {{ name = ..., kind = ..., ... }}")
+    name = spec.get("name")
+    if not isinstance(name, str) or not NAME.match(name):
+        raise ContractError(f"{at}: `name` (lower_snake_case, not starting with _) is required")
+    at = f"{at} ({name})"
+    if name in _reserved_words():
+        raise ContractError(f"{at}: {name!r} is a reserved SQL word; choose another")
+    _keys(spec, {"name", "kind", "required", "help", "values"}, at)
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise ContractError(f"{at}: `kind` is one of {', '.join(KINDS)}; got {kind!r}")
+    required = spec.get("required", False)
+    if not isinstance(required, bool):
+        raise ContractError(f"{at}: `required` is true or false")
+    if not isinstance(spec.get("help"), str) or not spec["help"].strip():
+        raise ContractError(f"{at}: `help` (text) is required")
+    values = _texts(spec.get("values", []), f"{at}: values")
+    if values and kind != "text":
+        raise ContractError(f"{at}: `values` (an enumeration) is for text columns only")
+    if len(set(values)) != len(values) or any(not v.strip() or v != v.strip() for v in values):
+        raise ContractError(f"{at}: `values` are distinct, non-empty and without outer spaces")
+    return Column(name, kind, required, spec["help"].strip(), tuple(values))
+
+
+def _keys(data: dict[str, Any], allowed: set[str], at: str) -> None:
+    if extra := sorted(set(data) - allowed):
+        raise ContractError(f"{at}: unknown key(s) {extra}; allowed: {sorted(allowed)}")
+
+
+def _texts(value: Any, at: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ContractError(f"{at} is a list of texts")
+    return list(value)
+
+
+# The online-subsidy programme: what the engine audits today (the facts, rules, subsidy and
+# reports still assume its tables).
+ONLINE = load_contract(DEFAULT_PROGRAMME)
+TABLES: tuple[Table, ...] = ONLINE.tables
+TABLES_BY_NAME: dict[str, Table] = ONLINE.tables_by_name
+ACTIVITY_TABLES: tuple[str, ...] = ONLINE.activity_tables
+SIZES: tuple[str, ...] = TABLES_BY_NAME["enterprises"].column("size_class").values
+EMPLOYMENTS: tuple[str, ...] = TABLES_BY_NAME["trainees"].column("employment").values

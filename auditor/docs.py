@@ -6,29 +6,52 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from .contract import TABLES
+from .contract import DEFAULT_PROGRAMME, KINDS, list_programmes, load_contract
 from .policy import PARAMETERS, REQUIREMENTS, list_policies
 from .rules import load_rules
 
 
-def contract_tables() -> str:
-    """Markdown: every table and column of the export contract."""
-    parts = []
-    for t in TABLES:
+def contract_tables(programme: str = DEFAULT_PROGRAMME) -> str:
+    """Markdown: every table and column of a programme's export contract."""
+    contract = load_contract(programme)
+    key = ", ".join(f"`{k}`" for k in contract.claim_key)
+    activity = ", ".join(f"`{t}`" for t in contract.activity_tables) or "none"
+    parts = [
+        f"{contract.title}. Defined in `checks/programmes/{programme}/contract.toml`.\n",
+        f"- Claim (the unit of payment): one row of `{contract.claim_table}`, by {key}.",
+        f"- Activity tables (an unreadable time is kept and reported as `BAD_TIMESTAMP`): "
+        f"{activity}.\n",
+    ]
+    for t in contract.tables:
         need = "required" if t.required else "optional (absent = no rows)"
         parts.append(f"### `{t.name}` — {t.help} File {need}.\n")
         parts.append("| column | type | required | meaning |\n|---|---|---|---|")
         for c in t.columns:
             values = f" One of: {', '.join(f'`{v}`' for v in c.values)}." if c.values else ""
             parts.append(
-                f"| `{c.name}` | {c.kind} | {'★' if c.required else ''} | {c.help}.{values} |"
+                f"| `{c.name}` | {c.kind} | {'★' if c.required else ''} | "
+                f"{_cell(c.help)}.{values} |"
             )
         parts.append("")
     return "\n".join(parts)
+
+
+def kinds_table() -> str:
+    """Markdown: the column kinds a contract may use."""
+    lines = ["| kind | holds |", "|---|---|"]
+    lines += [f"| `{kind}` | {help_text} |" for kind, help_text in KINDS.items()]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: a `|` would end the cell."""
+    return text.replace("|", "\\|")
 
 
 def rules_table() -> str:
@@ -170,8 +193,9 @@ def _show(value: object) -> str:
     return str(value)
 
 
-GENERATORS = {
-    "contract": contract_tables,
+GENERATORS: dict[str, Callable[[], str]] = {
+    **{f"contract:{name}": functools.partial(contract_tables, name) for name in list_programmes()},
+    "kinds": kinds_table,
     "rules": rules_table,
     "signals": signals_section,
     "policies": policies_table,
@@ -186,8 +210,9 @@ GENERATORS = {
 def render(text: str) -> str:
     """`text` with every generated block refreshed."""
     for name, fn in GENERATORS.items():
+        tag = re.escape(name)
         pattern = re.compile(
-            rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.DOTALL
+            rf"(<!-- generated:{tag} -->\n).*?(<!-- /generated:{tag} -->)", re.DOTALL
         )
         body = fn()
 

@@ -63,3 +63,7 @@ class NoticeError(AuditorError):
 
 class AdapterError(AuditorError):
     """An adapter is unknown, malformed, given a bad setting, or its SQL broke its promise."""
+
+
+class ContractError(AuditorError):
+    """A programme is unknown, or its contract.toml is malformed."""

@@ -64,6 +64,10 @@ def _parse_expr(column: Column, text: str) -> str:
         return f"try_cast({trimmed} AS DECIMAL(14, 2))"
     if column.kind == "integer":
         return f"try_cast({trimmed} AS BIGINT)"
+    if column.kind == "number":
+        return f"try_cast({trimmed} AS {SQL_TYPES['number']})"
+    if column.kind == "boolean":  # DuckDB reads true/false, t/f, yes/no, y/n, 1/0, any case
+        return f"try_cast({trimmed} AS BOOLEAN)"
     return trimmed
 
 
@@ -104,6 +108,10 @@ def _native_expr(column: Column, value: str, source_type: str) -> str | None:
         return f"try_cast({value} AS DECIMAL(14, 2))"
     if column.kind == "integer" and base in NUMERIC_TYPES:
         return f"try_cast({value} AS BIGINT)"
+    if column.kind == "number" and base in NUMERIC_TYPES:
+        return f"try_cast({value} AS {SQL_TYPES['number']})"
+    if column.kind == "boolean" and base == "BOOLEAN":
+        return value
     return None
 
 
@@ -172,7 +180,7 @@ def _type_table(
             continue
         text = value if source_type == "VARCHAR" else f"CAST({value} AS VARCHAR)"
         parsed = _value_map(_parse_expr(col, text), col, mapping, params)
-        if col.kind in ("date", "timestamp", "decimal", "integer"):
+        if col.kind in SQL_TYPES:
             parsed_here.add(col.name)
         select.append(f"{text} AS r_{col.name}")
         select.append(f"nullif(trim({text}), '') IS NOT NULL AS p_{col.name}")
@@ -214,14 +222,20 @@ def _type_table(
     return ignored
 
 
+# The DuckDB type of each kind that is parsed from text (id and text stay VARCHAR).
+SQL_TYPES = {
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "decimal": "DECIMAL(14, 2)",
+    "integer": "BIGINT",
+    "number": "DECIMAL(18, 6)",  # exact, so that standard x ratio rounds as written
+    "boolean": "BOOLEAN",
+}
+
+
 def sql_type(col: Column) -> str:
     """The DuckDB type a column of this kind is stored as."""
-    return {
-        "date": "DATE",
-        "timestamp": "TIMESTAMP",
-        "decimal": "DECIMAL(14, 2)",
-        "integer": "BIGINT",
-    }.get(col.kind, "VARCHAR")
+    return SQL_TYPES.get(col.kind, "VARCHAR")
 
 
 def _value_checks(table: Table) -> list[tuple[Column, str, str]]:
@@ -231,7 +245,7 @@ def _value_checks(table: Table) -> list[tuple[Column, str, str]]:
         lenient_ts = col.kind == "timestamp" and table.name in ACTIVITY_TABLES
         if col.required and not lenient_ts:
             checks.append((col, f"{col.name} IS NULL", "is empty or cannot be read as " + col.kind))
-        elif not lenient_ts and col.kind in ("date", "timestamp", "decimal", "integer"):
+        elif not lenient_ts and col.kind in SQL_TYPES:
             checks.append(
                 (
                     col,
