@@ -245,6 +245,7 @@ def policies(as_json: bool) -> None:
                 [
                     {
                         "id": p.id,
+                        "programme": p.programme,
                         "title": p.title,
                         "parameters": p.parameters,
                         "requires": p.requires,

@@ -111,6 +111,11 @@ def policies_table() -> str:
     found = list_policies()
     head = "| parameter | meaning | default | " + " | ".join(f"`{p.id}`" for p in found) + " |"
     lines = [head, "|---|---|---|" + "---|" * len(found)]
+    programmes = " | ".join(f"`{p.programme}`" for p in found)
+    lines.append(
+        f"| `programme` | the programme audited: its contract, facts and rules | "
+        f"`{DEFAULT_PROGRAMME}` | {programmes} |"
+    )
     for par in PARAMETERS:
         values = " | ".join(_show(p.parameters.get(par.name)) for p in found)
         lines.append(f"| `{par.name}` | {par.help} | {_show(par.default)} | {values} |")

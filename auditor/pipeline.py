@@ -21,6 +21,7 @@ import duckdb
 
 from . import __version__, facts, gxcompat, sqlfuncs
 from .adapters import Adapter, AdapterRun, resolve_adapter, run_adapter
+from .contract import DEFAULT_PROGRAMME
 from .errors import AuditorError
 from .expectations import RuleOutcome, Validator
 from .findings import FINDINGS_DDL, write_findings, write_prior_blocks
@@ -96,6 +97,12 @@ def audit(
     except ValueError as exc:  # checked before any work: the papers and reports need it
         raise AuditorError(str(exc)) from None
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
+    if policy.programme != DEFAULT_PROGRAMME:  # NOTE: the facts and rules are online-only yet
+        raise AuditorError(
+            f"policy {policy.id}: programme {policy.programme} has its export contract "
+            f"(docs/export-contract.md) but no facts or rules yet; this version audits "
+            f"{DEFAULT_PROGRAMME} only"
+        )
     rules = rules_for(policy)
     load_formula()  # NOTE: a malformed checks/risk.toml stops the audit before any work
     queries = facts.load_fact_queries()

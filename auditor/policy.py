@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .contract import DEFAULT_PROGRAMME, list_programmes
 from .errors import PolicyError
 from .resources import checks_dir
 
@@ -59,6 +60,7 @@ class Policy:
     path: Path | None = field(default=None, compare=False)
     severity: dict[str, str] = field(default_factory=dict)  # rule ID -> severity it raises to
     workday_overrides: dict[dt.date, bool] = field(default_factory=dict, compare=False)
+    programme: str = DEFAULT_PROGRAMME  # checks/programmes/<programme>/: the contract it reads
 
     def is_set(self, key: str) -> bool:
         """Whether `parameters.X` is given or `requires.X` is true (a rule's `when`)."""
@@ -110,6 +112,7 @@ def load_policy(name_or_path: str | Path) -> Policy:
 def _validate(path: Path, data: dict[str, Any]) -> Policy:
     where = f"policy file {path}"
     unknown = set(data) - {
+        "programme",
         "title",
         "sources",
         "parameters",
@@ -121,6 +124,12 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
         raise PolicyError(f"{where}: unknown keys {sorted(unknown)}")
     if not isinstance(data.get("title"), str):
         raise PolicyError(f"{where}: `title` (text) is required")
+    programme = data.get("programme", DEFAULT_PROGRAMME)
+    if programme not in list_programmes():  # also a value that is not text
+        raise PolicyError(
+            f"{where}: programme {programme!r} is unknown; programmes (checks/programmes/): "
+            f"{', '.join(list_programmes())}"
+        )
     raw = data.get("parameters")
     if not isinstance(raw, dict):
         raise PolicyError(f"{where}: a [parameters] table is required")
@@ -186,4 +195,5 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
         requires={k: bool(req.get(k, False)) for k in REQUIREMENTS},
         path=path,
         workday_overrides=overrides,
+        programme=programme,
     )
