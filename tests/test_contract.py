@@ -43,7 +43,8 @@ def test_the_public_names_are_the_online_programme_as_its_contract_toml_says() -
 
 def test_every_programme_folder_has_a_valid_contract_and_its_own_docs() -> None:
     folders = sorted(p.name for p in programmes_dir().iterdir() if p.is_dir())
-    assert folders == list_programmes() == ["online-subsidy", "training-voucher"]
+    assert folders == list_programmes()  # a folder without contract.toml is a mistake
+    assert {"online-subsidy", "training-voucher"} <= set(folders)
     docs = (ROOT / "docs" / "export-contract.md").read_text(encoding="utf-8")
     for name in folders:
         loaded = load_contract(name)
@@ -262,9 +263,9 @@ def test_a_contract_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
 def test_an_unknown_programme_is_refused_listing_the_programmes(name: str) -> None:
     with pytest.raises(ContractError) as err:
         load_contract(name)
-    assert f"no programme called {name!r}; programmes: online-subsidy, training-voucher" in str(
-        err.value
-    )
+    known = ", ".join(list_programmes())
+    assert f"no programme called {name!r}; programmes: {known}" in str(err.value)
+    assert "online-subsidy, training-voucher" in known
 
 
 def test_a_missing_contract_file_is_refused(tmp_path: Path) -> None:

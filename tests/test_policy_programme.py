@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.contract import list_programmes
 from auditor.errors import AuditorError, PolicyError
 from auditor.pipeline import audit
 from auditor.policy import list_policies, load_policy
@@ -22,11 +23,15 @@ def _profile(tmp_path: Path, line: str) -> Path:
     return path
 
 
-def test_every_shipped_profile_names_the_online_programme() -> None:
+def test_every_shipped_profile_names_its_programme_explicitly() -> None:
     found = list_policies()
-    assert found and all(p.programme == "online-subsidy" for p in found)
+    assert {p.id for p in found if p.programme == "online-subsidy"} >= {
+        "shanghai-2022",
+        "yingkou-2020",
+    }
     for p in found:
-        assert p.path is not None and LINE in p.path.read_text(encoding="utf-8"), p.id
+        assert p.path is not None
+        assert f'programme = "{p.programme}"' in p.path.read_text(encoding="utf-8"), p.id
 
 
 def test_a_profile_without_programme_audits_the_online_one(tmp_path: Path) -> None:
@@ -52,9 +57,9 @@ def test_an_unknown_programme_is_refused_naming_the_file_and_the_programmes(
         load_policy(path)
     message = str(err.value)
     assert message.startswith(f"policy file {path}: programme ")
-    assert (
-        "is unknown; programmes (checks/programmes/): online-subsidy, training-voucher" in message
-    )
+    known = ", ".join(list_programmes())
+    assert f"is unknown; programmes (checks/programmes/): {known}" in message
+    assert "online-subsidy, training-voucher" in known
 
 
 def test_auditing_a_programme_without_rules_yet_stops_before_reading(tmp_path: Path) -> None:
