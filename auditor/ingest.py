@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from .contract import ACTIVITY_TABLES, TABLES, Column, Table
+from .contract import ACTIVITY_TABLES, ONLINE, Column, Contract, Table
 from .errors import ExportError
 from .mapping import Mapping, TableMapping
 from .sources import SourceFile, drop_raw, find_file, load_json_lines, load_raw, quote_ident
@@ -158,7 +158,11 @@ def _value_map(expr: str, column: Column, mapping: TableMapping, params: list[An
 
 
 def _type_table(
-    con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, mapping: TableMapping
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    src: SourceFile,
+    mapping: TableMapping,
+    activity: tuple[str, ...],
 ) -> list[str]:
     positions, ignored = _column_sources(table, src, mapping)
     params: list[Any] = []
@@ -196,7 +200,7 @@ def _type_table(
             f"FROM raw_{table.name}",
             params,
         )
-        bad = _reject_bad_values(con, table, src)
+        bad = _reject_bad_values(con, table, src, activity)
         columns = ", ".join(c.name for c in table.columns)
         keep = f" WHERE _row NOT IN (SELECT _row FROM bad_{table.name})" if bad else ""
         con.execute(
@@ -207,11 +211,13 @@ def _type_table(
         raise ExportError(
             f"cannot be read: {str(exc).strip().splitlines()[0]}", file=src.path.name
         ) from exc
-    if table.name in ACTIVITY_TABLES:
+    if table.name in activity:
+        names = {c.name for c in table.columns}  # a programme's table may lack either
+        ids = ", ".join(k if k in names else "NULL" for k in ("project_id", "person_id"))
         for col in table.columns:
             if col.kind == "timestamp" and col.name in parsed_here:
                 con.execute(
-                    "INSERT INTO unparsed_values SELECT ?, _row, project_id, person_id, ?, "
+                    f"INSERT INTO unparsed_values SELECT ?, _row, {ids}, ?, "
                     f"r_{col.name} FROM stage_{table.name} "
                     f"WHERE p_{col.name} AND {col.name} IS NULL",
                     [table.name, col.name],
@@ -238,11 +244,11 @@ def sql_type(col: Column) -> str:
     return SQL_TYPES.get(col.kind, "VARCHAR")
 
 
-def _value_checks(table: Table) -> list[tuple[Column, str, str]]:
+def _value_checks(table: Table, activity: tuple[str, ...]) -> list[tuple[Column, str, str]]:
     """(column, SQL condition on the stage table, reason) for every value rule of the contract."""
     checks: list[tuple[Column, str, str]] = []
     for col in table.columns:
-        lenient_ts = col.kind == "timestamp" and table.name in ACTIVITY_TABLES
+        lenient_ts = col.kind == "timestamp" and table.name in activity
         if col.required and not lenient_ts:
             checks.append((col, f"{col.name} IS NULL", "is empty or cannot be read as " + col.kind))
         elif not lenient_ts and col.kind in SQL_TYPES:
@@ -267,10 +273,12 @@ def _value_checks(table: Table) -> list[tuple[Column, str, str]]:
     return checks
 
 
-def _reject_bad_values(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile) -> bool:
+def _reject_bad_values(
+    con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, activity: tuple[str, ...]
+) -> bool:
     """List every row with a value the contract forbids in `rejects` (and `bad_<table>`), with
     its first reason; whether there was any."""
-    checks = _value_checks(table)
+    checks = _value_checks(table, activity)
     if not checks:
         return False
     column = (
@@ -339,8 +347,10 @@ def ingest(
     work_dir: Path,
     progress: Callable[[str], None] | None = None,
     supplied: frozenset[str] = frozenset(),
+    contract: Contract = ONLINE,
 ) -> IngestResult:
-    """Load every contract table of `export_dir` into `con`, typed; raise ExportError on bad input.
+    """Load every table of `contract` from `export_dir` into `con`, typed; raise ExportError on
+    bad input.
 
     `supplied`: contract tables an adapter derives from raw inputs, so the export need not
     have their files (when it has them too, the adapter's become the tie-out's `raw_<table>`).
@@ -354,27 +364,29 @@ def ingest(
     con.execute(REJECTS_DDL)
     result = IngestResult()
     missing = []
-    for table in TABLES:
+    for table in contract.tables:
         tmap = mapping.for_table(table.name)
         path = find_file(export_dir, table.name, tmap.file or table.name)
         if path is None:
             if table.required and table.name not in supplied:
                 missing.append(f"{tmap.file or table.name}{{.csv,.csv.gz,.parquet,.jsonl,.xlsx}}")
             continue
-        ingest_file(con, table, path, tmap, work_dir, result, progress)
+        ingest_file(
+            con, table, path, tmap, work_dir, result, progress, activity=contract.activity_tables
+        )
     if missing:
         present = sorted(p.name for p in export_dir.iterdir() if p.is_file())
         raise ExportError(
             f"missing table file(s): {', '.join(missing)}; the directory has: "
             f"{', '.join(present) or '(nothing)'}"
         )
-    for table in TABLES:
+    for table in contract.tables:
         if table.name not in result.sources:
             empty_table(con, table)
             result.sources[table.name] = None
             result.rows[table.name] = result.rows_read[table.name] = 0
             result.rows_rejected[table.name] = 0
-    _create_adapter_tables(con)
+    _create_adapter_tables(con, contract.activity_tables)
     return result
 
 
@@ -388,6 +400,8 @@ def ingest_file(
     progress: Callable[[str], None] | None = None,
     json_paths: dict[str, str] | None = None,
     key: str | None = None,
+    *,
+    activity: tuple[str, ...] = ACTIVITY_TABLES,
 ) -> None:
     """Read one file into table `table.name`, typed, and record its counts under `key`.
 
@@ -403,7 +417,7 @@ def ingest_file(
         src = load_raw(con, table.name, path, work_dir, sheet=key)
     result.sources[key] = src
     read = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchall()[0][0]
-    result.ignored_headers[key] = _type_table(con, table, src, tmap)
+    result.ignored_headers[key] = _type_table(con, table, src, tmap, activity)
     accepted = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
     rejected = con.execute(
         "SELECT count(*) FROM rejects WHERE source_table = ?", [table.name]
@@ -424,10 +438,10 @@ UNMAPPED_DDL = (
 )
 
 
-def _create_adapter_tables(con: duckdb.DuckDBPyConnection) -> None:
+def _create_adapter_tables(con: duckdb.DuckDBPyConnection, activity: tuple[str, ...]) -> None:
     """`raw_<activity table>` (the tie-out's derived rows), `tie_outs` (which tables have
     them), `activity_sources` (raw file rows behind derived rows) and `unmapped_actors`."""
-    for name in ACTIVITY_TABLES:
+    for name in activity:
         con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS SELECT * FROM {name} WHERE false")
     con.execute("CREATE OR REPLACE TABLE tie_outs (contract_table VARCHAR)")
     con.execute(ACTIVITY_SOURCES_DDL)
