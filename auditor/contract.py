@@ -13,6 +13,7 @@ import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
+from math import isfinite
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,18 @@ class Column:
     required: bool
     help: str
     values: tuple[str, ...] = ()  # the allowed values, when the column is an enumeration
+    minimum: int | float | None = None  # a number's least allowed value (inclusive)
+    maximum: int | float | None = None  # ... and greatest
+
+    @property
+    def span(self) -> str:
+        """The allowed range in words ("from 0 to 1", "at least 0"), or "" when unbounded."""
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            return f"from {low} to {high}"
+        if low is not None:
+            return f"at least {low}"
+        return f"at most {high}" if high is not None else ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ KINDS: dict[str, str] = {
     "number": "a decimal number kept to six places (coordinates, ratios)",
     "boolean": "`true`/`false` (also `t`/`f`, `yes`/`no`, `y`/`n`, `1`/`0`)",
 }
+NUMERIC_KINDS = ("decimal", "integer", "number")  # the kinds that may have `min` and `max`
 DEFAULT_PROGRAMME = "online-subsidy"
 CONTRACT_FILE = "contract.toml"
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -211,7 +225,7 @@ def _column(spec: Any, at: str) -> Column:
     at = f"{at} ({name})"
     if name in _reserved_words():
         raise ContractError(f"{at}: {name!r} is a reserved SQL word; choose another")
-    _keys(spec, {"name", "kind", "required", "help", "values"}, at)
+    _keys(spec, {"name", "kind", "required", "help", "values", "min", "max"}, at)
     kind = spec.get("kind")
     if kind not in KINDS:
         raise ContractError(f"{at}: `kind` is one of {', '.join(KINDS)}; got {kind!r}")
@@ -225,7 +239,18 @@ def _column(spec: Any, at: str) -> Column:
         raise ContractError(f"{at}: `values` (an enumeration) is for text columns only")
     if len(set(values)) != len(values) or any(not v.strip() or v != v.strip() for v in values):
         raise ContractError(f"{at}: `values` are distinct, non-empty and without outer spaces")
-    return Column(name, kind, required, spec["help"].strip(), tuple(values))
+    bounds = [spec.get("min"), spec.get("max")]
+    for key, bound in zip(("min", "max"), bounds, strict=True):
+        if bound is None:
+            continue
+        if kind not in NUMERIC_KINDS:
+            raise ContractError(f"{at}: `{key}` is for {', '.join(NUMERIC_KINDS)} columns only")
+        if isinstance(bound, bool) or not isinstance(bound, int | float) or not isfinite(bound):
+            raise ContractError(f"{at}: `{key}` is a number, not {bound!r}")
+    low, high = bounds
+    if low is not None and high is not None and low > high:
+        raise ContractError(f"{at}: `min` {low} is greater than `max` {high}")
+    return Column(name, kind, required, spec["help"].strip(), tuple(values), low, high)
 
 
 def _keys(data: dict[str, Any], allowed: set[str], at: str) -> None:

@@ -34,6 +34,8 @@ def contract_tables(programme: str = DEFAULT_PROGRAMME) -> str:
         parts.append("| column | type | required | meaning |\n|---|---|---|---|")
         for c in t.columns:
             values = f" One of: {', '.join(f'`{v}`' for v in c.values)}." if c.values else ""
+            if c.span:
+                values += f" {c.span[0].upper()}{c.span[1:]}."
             parts.append(
                 f"| `{c.name}` | {c.kind} | {'★' if c.required else ''} | "
                 f"{_cell(c.help)}.{values} |"

@@ -261,6 +261,13 @@ def _value_checks(table: Table, activity: tuple[str, ...]) -> list[tuple[Column,
             )
         elif lenient_ts and col.required:
             checks.append((col, f"NOT p_{col.name}", "is empty"))
+        if col.minimum is not None or col.maximum is not None:
+            low, high = col.minimum, col.maximum
+            outside = " OR ".join(
+                [f"{col.name} < {low!r}"] * (low is not None)
+                + [f"{col.name} > {high!r}"] * (high is not None)
+            )
+            checks.append((col, f"{col.name} IS NOT NULL AND ({outside})", "must be " + col.span))
         if col.values:
             allowed = ", ".join("'" + v + "'" for v in col.values)
             checks.append(

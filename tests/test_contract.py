@@ -205,6 +205,31 @@ BAD = {
         ),
         "columns[1] (s): `values` are distinct",
     ),
+    "min on a text column": (
+        MINIMAL.replace(
+            'help = "h" }]', 'help = "h" }, { name = "s", kind = "text", help = "h", min = 0 }]'
+        ),
+        "columns[1] (s): `min` is for decimal, integer, number columns only",
+    ),
+    "max given as text": (
+        MINIMAL.replace(
+            'help = "h" }]', 'help = "h" }, { name = "r", kind = "number", help = "h", max = "1" }]'
+        ),
+        "columns[1] (r): `max` is a number, not '1'",
+    ),
+    "min not finite": (
+        MINIMAL.replace(
+            'help = "h" }]', 'help = "h" }, { name = "r", kind = "number", help = "h", min = nan }]'
+        ),
+        "columns[1] (r): `min` is a number, not nan",
+    ),
+    "min above max": (
+        MINIMAL.replace(
+            'help = "h" }]',
+            'help = "h" }, { name = "r", kind = "decimal", help = "h", min = 1, max = 0.5 }]',
+        ),
+        "columns[1] (r): `min` 1 is greater than `max` 0.5",
+    ),
     "table twice": (
         MINIMAL + MINIMAL.split('claim_id"]')[1],
         "tables[1]: table claims is declared twice",
@@ -331,3 +356,50 @@ def test_typed_parquet_booleans_and_doubles_are_taken_as_they_are(tmp_path: Path
     assert con.execute("SELECT row_id, ratio, passed FROM typed").fetchall() == [
         ("X", Decimal("31.230400"), False)
     ]
+
+
+def test_a_range_may_be_a_single_value_and_is_documented_in_words(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        'help = "h" }]',
+        'help = "h" }, { name = "r", kind = "integer", help = "h", min = 3, max = 3 }]',
+    )
+    column = load_contract(_write(tmp_path, text)).tables[0].column("r")
+    assert (column.minimum, column.maximum, column.span) == (3, 3, "from 3 to 3")
+    assert Column("x", "number", False, "h", minimum=-90).span == "at least -90"
+    assert Column("x", "number", False, "h", maximum=90).span == "at most 90"
+    assert Column("x", "number", False, "h").span == ""
+
+
+def test_values_outside_a_columns_range_are_rejected_and_its_ends_accepted(tmp_path: Path) -> None:
+    ranged = Table(
+        "ranged",
+        "a bounded ratio",
+        (Column("row_id", "id", True, "row"), Column("ratio", "number", False, "h", (), 0, 1)),
+    )
+    path = tmp_path / "ranged.csv"
+    path.write_text("row_id,ratio\na,0\nb,1\nc,1.000001\nd,-0.000001\ne,\n", encoding="utf-8")
+    con = duckdb.connect()
+    con.execute(REJECTS_DDL)
+    ingest_file(con, ranged, path, TableMapping(), tmp_path, IngestResult())
+    assert con.execute("SELECT row_id, ratio FROM ranged ORDER BY 1").fetchall() == [
+        ("A", Decimal("0.000000")),
+        ("B", Decimal("1.000000")),
+        ("E", None),
+    ]
+    assert con.execute(
+        "SELECT source_row, column_name, reason FROM rejects ORDER BY 1"
+    ).fetchall() == [
+        (3, "ratio", "value must be from 0 to 1"),
+        (4, "ratio", "value must be from 0 to 1"),
+    ]
+
+
+def test_the_voucher_contract_bounds_ratios_and_coordinates() -> None:
+    tables = load_contract("training-voucher").tables_by_name
+    assert tables["vouchers"].column("ratio").span == "from 0 to 1"
+    for table, lat, lon in (("classes", "site_lat", "site_lon"), ("checkins", "lat", "lon")):
+        assert tables[table].column(lat).span == "from -90 to 90"
+        assert tables[table].column(lon).span == "from -180 to 180"
+    assert all(
+        c.minimum is None and c.maximum is None for t in contract.TABLES for c in t.columns
+    )  # the online contract is unbounded, as it was

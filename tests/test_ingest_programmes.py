@@ -134,3 +134,17 @@ def test_a_missing_voucher_table_stops_the_audit_naming_it(tmp_path: Path) -> No
     files = {k: v for k, v in VOUCHERS.items() if k != "class_meetings.csv"}
     with pytest.raises(ExportError, match=r"missing table file\(s\): class_meetings\{"):
         _ingest(tmp_path, files)
+
+
+def test_a_ratio_above_one_or_a_latitude_off_the_globe_rejects_its_row(tmp_path: Path) -> None:
+    files = dict(VOUCHERS)
+    files["vouchers.csv"] = files["vouchers.csv"].replace("subsidy,0.8,", "subsidy,1.5,")
+    files["checkins.csv"] = files["checkins.csv"].replace("08:50:00,31.2284,", "08:50:00,91,")
+    con, _ = _ingest(tmp_path, files)
+    assert con.execute(
+        "SELECT file, source_row, column_name, reason FROM rejects "
+        "WHERE reason LIKE '%from%' ORDER BY file"
+    ).fetchall() == [
+        ("checkins.csv", 1, "lat", "value must be from -90 to 90"),
+        ("vouchers.csv", 1, "ratio", "value must be from 0 to 1"),
+    ]
