@@ -1,8 +1,9 @@
 """Export contracts as data: load and validate a programme's `contract.toml`.
 
 A programme is a folder `checks/programmes/<name>/`; its contract.toml names the tables an
-export holds and their columns (kind, required, help, allowed values), which tables are activity
-tables, and the claim (the unit of payment). docs/export-contract.md is generated from it.
+export holds and their columns (kind, required, help, allowed values or range), which tables
+are activity tables, and the claim (the unit of payment). docs/export-contract.md is generated
+from it.
 The module-level names (TABLES, TABLES_BY_NAME, ACTIVITY_TABLES) are the online-subsidy
 programme's, which the engine audits today.
 """
