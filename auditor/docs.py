@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .contract import DEFAULT_PROGRAMME, KINDS, list_programmes, load_contract
-from .policy import PARAMETERS, REQUIREMENTS, list_policies
+from .policy import list_policies, load_schema
 from .rules import load_rules
 
 
@@ -118,12 +118,16 @@ def policies_table() -> str:
         f"| `programme` | the programme audited: its contract, facts and rules | "
         f"`{DEFAULT_PROGRAMME}` | {programmes} |"
     )
-    for par in PARAMETERS:
-        values = " | ".join(_show(p.parameters.get(par.name)) for p in found)
-        lines.append(f"| `{par.name}` | {par.help} | {_show(par.default)} | {values} |")
-    for key, help_text in REQUIREMENTS.items():
-        values = " | ".join("yes" if p.requires[key] else "no" for p in found)
-        lines.append(f"| `requires.{key}` | {help_text} | — | {values} |")
+    # each programme's schema in turn; a profile of another programme shows — for its rows
+    schemas = [load_schema(name) for name in dict.fromkeys(p.programme for p in found)]
+    for schema in schemas:
+        for par in schema.parameters:
+            values = " | ".join(_show(p.parameters.get(par.name)) for p in found)
+            lines.append(f"| `{par.name}` | {par.help} | {_show(par.default)} | {values} |")
+    for schema in schemas:
+        for key, help_text in schema.requirements.items():
+            values = " | ".join(_requires(p.requires.get(key)) for p in found)
+            lines.append(f"| `requires.{key}` | {help_text} | — | {values} |")
     for rule_id in sorted({r for p in found for r in p.severity}):
         values = " | ".join(p.severity.get(rule_id, "—") for p in found)
         lines.append(f"| `severity.{rule_id}` | severity set by the profile | — | {values} |")
@@ -190,6 +194,10 @@ def adapters_section() -> str:
                 parts.append(f"| `{c.name}` | {c.kind} | {star} | {c.help}. |{extra}")
             parts.append("")
     return "\n".join(parts)
+
+
+def _requires(value: bool | None) -> str:
+    return "—" if value is None else "yes" if value else "no"
 
 
 def _show(value: object) -> str:

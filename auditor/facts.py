@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from .errors import RuleError
-from .policy import PARAMETERS, Policy
+from .policy import Policy, load_schema
 from .resources import checks_dir
 
 DIALECT_FILE = "_dialect.sql"
@@ -93,7 +93,7 @@ def load_dialect(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> 
 
 def load_policy_tables(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date) -> None:
     """The one-row `policy` table, `policy_size_classes` and `audit_context`."""
-    scalars = [p for p in PARAMETERS if p.kind is not list]
+    scalars = [p for p in load_schema(policy.programme).parameters if p.kind is not list]
     types = {int: pa.int64(), dt.date: pa.date32()}
     con.register(
         "policy_arrow",

@@ -6,13 +6,14 @@ Fact SQL reads parameters with a plain `CROSS JOIN policy`, so no SQL is ever te
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contract import DEFAULT_PROGRAMME, list_programmes
+from .contract import DEFAULT_PROGRAMME, list_programmes, programmes_dir
 from .errors import PolicyError
 from .resources import checks_dir
 
@@ -29,22 +30,46 @@ class Parameter:
 
 
 KINDS: dict[str, type] = {"int": int, "date": dt.date, "list": list}
-SCHEMA_FILE = "_schema.toml"
+SCHEMA_FILE = "policy_schema.toml"  # in checks/programmes/<programme>/
 
 
-def _load_schema() -> tuple[tuple[Parameter, ...], dict[str, str]]:
-    """Parameters and requirements a profile may set, from checks/policies/_schema.toml."""
-    data = tomllib.loads((checks_dir() / "policies" / SCHEMA_FILE).read_text(encoding="utf-8"))
-    parameters = tuple(
-        Parameter(
-            name, KINDS[spec["type"]], bool(spec["required"]), spec["help"], spec.get("default")
+@dataclass(frozen=True)
+class Schema:
+    """What a programme's profiles may set: its parameters and its requirements."""
+
+    programme: str
+    parameters: tuple[Parameter, ...]
+    requirements: dict[str, str]  # name -> what it requires
+
+
+@functools.cache
+def load_schema(programme: str = DEFAULT_PROGRAMME) -> Schema:
+    """The parameters and requirements of a programme, from its policy_schema.toml."""
+    path = programmes_dir() / programme / SCHEMA_FILE
+    if not path.is_file():
+        raise PolicyError(f"programme {programme} has no parameter schema ({path} is missing)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        parameters = tuple(
+            Parameter(
+                name, KINDS[spec["type"]], bool(spec["required"]), spec["help"], spec.get("default")
+            )
+            for name, spec in data.get("parameters", {}).items()
         )
-        for name, spec in data["parameters"].items()
-    )
-    return parameters, dict(data["requires"])
+        requirements = {str(k): str(v) for k, v in data.get("requires", {}).items()}
+    except (
+        tomllib.TOMLDecodeError,
+        UnicodeDecodeError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:
+        raise PolicyError(f"parameter schema {path} is not valid: {exc!r}") from exc
+    return Schema(programme, parameters, requirements)
 
 
-PARAMETERS, REQUIREMENTS = _load_schema()
+# The online-subsidy programme's, as contract.py's module-level names are.
+PARAMETERS, REQUIREMENTS = load_schema().parameters, load_schema().requirements
 SIZE_CLASSES = ("micro", "small", "medium", "large")
 
 
@@ -133,11 +158,14 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
     raw = data.get("parameters")
     if not isinstance(raw, dict):
         raise PolicyError(f"{where}: a [parameters] table is required")
-    known = {p.name: p for p in PARAMETERS}
+    schema = load_schema(programme)
+    known = {p.name: p for p in schema.parameters}
     if extra := sorted(set(raw) - set(known)):
-        raise PolicyError(f"{where}: unknown parameters {extra}; known: {sorted(known)}")
+        raise PolicyError(
+            f"{where}: unknown parameters {extra} for programme {programme}; known: {sorted(known)}"
+        )
     params: dict[str, Any] = {}
-    for p in PARAMETERS:
+    for p in schema.parameters:
         value = raw.get(p.name, p.default)
         if value is None:
             if p.required:
@@ -155,16 +183,19 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
         if isinstance(value, int) and value < 0:
             raise PolicyError(f"{where}: parameter {p.name} must not be negative, got {value}")
         params[p.name] = value
-    sizes = params["eligible_size_classes"]
+    sizes = params.get("eligible_size_classes")  # checks of parameters a schema may declare
     if sizes is not None and (not sizes or any(s not in SIZE_CLASSES for s in sizes)):
         raise PolicyError(f"{where}: eligible_size_classes must be a subset of {SIZE_CLASSES}")
-    if (params["period_start"] is None) != (params["period_end"] is None):
+    start, end = params.get("period_start"), params.get("period_end")
+    if (start is None) != (end is None):
         raise PolicyError(f"{where}: period_start and period_end go together")
-    if params["period_start"] and params["period_start"] > params["period_end"]:
+    if start and end and start > end:
         raise PolicyError(f"{where}: period_start is after period_end")
     req = data.get("requires", {})
-    if not isinstance(req, dict) or (extra := sorted(set(req) - set(REQUIREMENTS))):
-        raise PolicyError(f"{where}: [requires] takes only {sorted(REQUIREMENTS)}")
+    if not isinstance(req, dict) or (extra := sorted(set(req) - set(schema.requirements))):
+        raise PolicyError(
+            f"{where}: [requires] takes only {sorted(schema.requirements)} (programme {programme})"
+        )
     if any(not isinstance(v, bool) for v in req.values()):
         raise PolicyError(f"{where}: [requires] values are true or false")
     overrides: dict[dt.date, bool] = {}
@@ -192,7 +223,7 @@ def _validate(path: Path, data: dict[str, Any]) -> Policy:
         title=data["title"],
         sources=tuple(data.get("sources", ())),
         parameters=params,
-        requires={k: bool(req.get(k, False)) for k in REQUIREMENTS},
+        requires={k: bool(req.get(k, False)) for k in schema.requirements},
         path=path,
         workday_overrides=overrides,
         programme=programme,

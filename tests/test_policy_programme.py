@@ -40,10 +40,56 @@ def test_a_profile_without_programme_audits_the_online_one(tmp_path: Path) -> No
     assert mine.parameters == load_policy("shanghai-2022").parameters
 
 
-def test_a_profile_may_name_the_voucher_programme(tmp_path: Path) -> None:
-    assert load_policy(_profile(tmp_path, 'programme = "training-voucher"\n')).programme == (
-        "training-voucher"
+def _voucher_profile(tmp_path: Path, parameters: str) -> Path:
+    path = tmp_path / "vouchers.toml"
+    path.write_text(
+        f'programme = "training-voucher"\ntitle = "t"\n[parameters]\n{parameters}',
+        encoding="utf-8",
     )
+    return path
+
+
+def test_a_voucher_profile_is_validated_against_the_voucher_schema(tmp_path: Path) -> None:
+    policy = load_policy(_voucher_profile(tmp_path, "registration_lead_days = 3\n"))
+    assert policy.programme == "training-voucher"
+    assert policy.parameters == {"registration_lead_days": 3}
+    assert policy.requires == {}
+
+
+def test_a_voucher_profile_lacking_its_required_parameter_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match=r"parameter registration_lead_days .* is required"):
+        load_policy(_voucher_profile(tmp_path, ""))
+
+
+def test_an_online_profile_renamed_to_vouchers_fails_on_the_online_parameters(
+    tmp_path: Path,
+) -> None:
+    """Each programme's schema is its own: subsidy_yuan means nothing to vouchers."""
+    with pytest.raises(PolicyError) as err:
+        load_policy(_profile(tmp_path, 'programme = "training-voucher"\n'))
+    assert "unknown parameters ['import_deadline_workdays', " in str(err.value)
+    assert "'subsidy_yuan', 'window_months'] for programme" in str(err.value)
+    assert "for programme training-voucher; known: ['registration_lead_days']" in str(err.value)
+
+
+def test_an_online_requirement_is_unknown_to_vouchers(tmp_path: Path) -> None:
+    path = _voucher_profile(tmp_path, "registration_lead_days = 3\n[requires]\nqa = true\n")
+    with pytest.raises(PolicyError, match=r"\[requires\] takes only \[\] \(programme training"):
+        load_policy(path)
+
+
+def test_a_programme_without_a_schema_cannot_have_profiles(tmp_path, monkeypatch) -> None:
+    from auditor import policy as policy_module
+
+    folder = tmp_path / "programmes" / "training-voucher"
+    folder.mkdir(parents=True)
+    monkeypatch.setattr(policy_module, "programmes_dir", lambda: tmp_path / "programmes")
+    policy_module.load_schema.cache_clear()
+    try:
+        with pytest.raises(PolicyError, match="programme training-voucher has no parameter schema"):
+            policy_module.load_schema("training-voucher")
+    finally:
+        policy_module.load_schema.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -63,7 +109,7 @@ def test_an_unknown_programme_is_refused_naming_the_file_and_the_programmes(
 
 
 def test_auditing_a_programme_without_rules_yet_stops_before_reading(tmp_path: Path) -> None:
-    policy = _profile(tmp_path, 'programme = "training-voucher"\n')
+    policy = _voucher_profile(tmp_path, "registration_lead_days = 3\n")
     out = tmp_path / "out"
     with pytest.raises(AuditorError) as err:
         audit(tmp_path / "no-export", policy, out)
