@@ -313,7 +313,7 @@ def _literal(value: object) -> str:
 @click.option("--policy", "policy_name", help="Show only the rules this policy applies.")
 @click.option("--gx-json", is_flag=True, help="Print the Great Expectations suites as JSON.")
 def rules(policy_name: str | None, gx_json: bool) -> None:
-    """List the rules: ID, severity, fact table and summary.
+    """List the rules (every programme's, or a policy's): ID, severity, fact table, summary.
 
     Example:
 
@@ -322,9 +322,9 @@ def rules(policy_name: str | None, gx_json: bool) -> None:
         auditor rules --policy shanghai-2022 --gx-json
     """
     from .policy import load_policy
-    from .rules import load_rules, rules_for
+    from .rules import all_rules, rules_for
 
-    chosen = rules_for(load_policy(policy_name)) if policy_name else load_rules()
+    chosen = rules_for(load_policy(policy_name)) if policy_name else all_rules()
     if gx_json:
         from .expectations import suites_as_json
 

@@ -2,8 +2,8 @@
 
 A programme is a folder `checks/programmes/<name>/`; its contract.toml names the tables an
 export holds and their columns (kind, required, help, allowed values or range), which tables
-are activity tables, and the claim (the unit of payment). docs/export-contract.md is generated
-from it.
+are activity tables, the claim (the unit of payment), and where its facts and rules are.
+docs/export-contract.md is generated from it.
 The module-level names (TABLES, TABLES_BY_NAME, ACTIVITY_TABLES) are the online-subsidy
 programme's, which the engine audits today.
 """
@@ -77,6 +77,8 @@ class Contract:
     claim_table: str  # the unit of payment ...
     claim_key: tuple[str, ...]  # ... and the columns that identify one
     path: Path | None = field(default=None, compare=False)
+    facts_dir: Path | None = field(default=None, compare=False)  # its facts/*.sql
+    rules_dir: Path | None = field(default=None, compare=False)  # its rules/*.toml
 
     @property
     def tables_by_name(self) -> dict[str, Table]:
@@ -148,7 +150,7 @@ def load_contract(programme: str | Path = DEFAULT_PROGRAMME) -> Contract:
 
 def _validate(path: Path, data: dict[str, Any]) -> Contract:
     where = f"contract file {path}"
-    _keys(data, {"title", "activity_tables", "claim", "tables"}, where)
+    _keys(data, {"title", "activity_tables", "claim", "tables", "facts", "rules"}, where)
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise ContractError(f"{where}: `title` (text) is required")
@@ -179,6 +181,7 @@ def _validate(path: Path, data: dict[str, Any]) -> Contract:
             f"{where}: claim.key lists required columns of {claim_table}"
             + (f"; not one: {bad}" if key else "")
         )
+    folders = {kind: _folder(data, kind, path, where) for kind in ("facts", "rules")}
     return Contract(
         programme=path.parent.name,
         title=title.strip(),
@@ -187,7 +190,23 @@ def _validate(path: Path, data: dict[str, Any]) -> Contract:
         claim_table=claim_table,
         claim_key=tuple(key),
         path=path,
+        facts_dir=folders["facts"],
+        rules_dir=folders["rules"],
     )
+
+
+def _folder(data: dict[str, Any], kind: str, path: Path, where: str) -> Path:
+    """Where the programme's facts or rules are: `<kind>/` beside its contract by default, or
+    the folder `kind = "..."` names relative to checks/ (online-subsidy: checks/facts, checks/rules).
+    """
+    if kind not in data:
+        return path.parent / kind
+    value = data[kind]
+    root = checks_dir().resolve()
+    folder = (root / value).resolve() if isinstance(value, str) and value else None
+    if folder is None or not folder.is_relative_to(root) or not folder.is_dir():
+        raise ContractError(f"{where}: `{kind}` must name a folder of checks/, got {value!r}")
+    return folder
 
 
 def _table(spec: Any, at: str) -> Table:

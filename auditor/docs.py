@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .contract import DEFAULT_PROGRAMME, KINDS, list_programmes, load_contract
 from .policy import list_policies, load_schema
-from .rules import load_rules
+from .rules import all_rules
 
 
 def contract_tables(programme: str = DEFAULT_PROGRAMME) -> str:
@@ -62,7 +62,7 @@ def rules_table() -> str:
         "| rule | severity | applies when | fact column | expectation | summary | source |",
         "|---|---|---|---|---|---|---|",
     ]
-    for r in load_rules():
+    for r in all_rules():
         kwargs = ", ".join(
             f"{k}={v['$PARAMETER'] if isinstance(v, dict) else v}"
             for k, v in r.expectation_kwargs.items()
@@ -79,7 +79,7 @@ def rules_table() -> str:
 def signals_section() -> str:
     """Markdown: each authenticity signal, what it means, its innocent look-alikes, how to check."""
     parts = []
-    for r in load_rules():
+    for r in all_rules():
         if r.category != "authenticity":
             continue
         parts.append(f"### `{r.id}` — {r.summary}\n")

@@ -1,8 +1,10 @@
-"""Materialise the fact tables: checks/facts/*.sql, in the order their reads require.
+"""Materialise the fact tables: a programme's facts/*.sql, in the order their reads require.
 
-Each file is one SELECT; its stem names the table it becomes. The order comes from the tables
+A programme's facts folder is its contract's `facts` (online-subsidy: checks/facts/,
+otherwise checks/programmes/<name>/facts/). Each file is one SELECT; its stem names the table it becomes. The order comes from the tables
 each query reads (sqlglot), so files need no numeric prefixes. `_dialect.sql` defines the few
-engine-specific macros and runs first.
+engine-specific macros and runs first; it is the engine's, so it stays in checks/facts/ and
+serves every programme.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from .contract import DEFAULT_PROGRAMME, load_contract
 from .errors import RuleError
 from .policy import Policy, load_schema
 from .resources import checks_dir
@@ -39,9 +42,11 @@ class FactQuery:
     grain: tuple[str, ...]
 
 
-def facts_dir() -> Path:
-    """checks/facts/."""
-    return checks_dir() / "facts"
+def facts_dir(programme: str = DEFAULT_PROGRAMME) -> Path:
+    """The programme's facts folder (online-subsidy: checks/facts/)."""
+    folder = load_contract(programme).facts_dir
+    assert folder is not None  # a loaded contract always has one
+    return folder
 
 
 def _grain(sql: str) -> tuple[str, ...]:
@@ -54,9 +59,11 @@ def _grain(sql: str) -> tuple[str, ...]:
     return tuple(cols) if all(c.isidentifier() for c in cols) else ()
 
 
-def load_fact_queries(folder: Path | None = None) -> list[FactQuery]:
-    """Every fact file, in an order where each runs after the facts it reads."""
-    folder = folder or facts_dir()
+def load_fact_queries(
+    folder: Path | None = None, programme: str = DEFAULT_PROGRAMME
+) -> list[FactQuery]:
+    """The programme's fact files (or those in `folder`), each after the facts it reads."""
+    folder = folder or facts_dir(programme)
     queries: dict[str, FactQuery] = {}
     for path in sorted(folder.glob("*.sql")):
         if path.name == DIALECT_FILE:
@@ -88,7 +95,7 @@ def depends_on(queries: list[FactQuery], table: str) -> set[str]:
 
 def load_dialect(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> None:
     """Define the engine-specific macros the facts call."""
-    con.execute(((folder or facts_dir()) / DIALECT_FILE).read_text(encoding="utf-8"))
+    con.execute(((folder or checks_dir() / "facts") / DIALECT_FILE).read_text(encoding="utf-8"))
 
 
 def load_policy_tables(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date) -> None:

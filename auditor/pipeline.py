@@ -105,7 +105,7 @@ def audit(
         )
     rules = rules_for(policy)
     load_formula()  # NOTE: a malformed checks/risk.toml stops the audit before any work
-    queries = facts.load_fact_queries()
+    queries = facts.load_fact_queries(programme=policy.programme)
     mapping = resolve_mapping(export_dir, options.mapping)
     adapter, settings = _choose_adapter(mapping, options)
     mapping.check_inputs(adapter.input_tables if adapter else (), adapter.name if adapter else None)

@@ -1,4 +1,9 @@
-"""Rules as data: one TOML file per rule in checks/rules/, the file stem being the rule ID."""
+"""Rules as data: one TOML file per rule, the file stem being the rule ID.
+
+Each programme has its own rules folder (its contract's `rules`: checks/rules/ for
+online-subsidy, checks/programmes/<name>/rules/ by default); a rule applies only to profiles of
+its programme. Rule IDs are unique across programmes (one tests/rules/<ID>.toml each).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .contract import DEFAULT_PROGRAMME, list_programmes, load_contract
 from .errors import PolicyError, RuleError
 from .policy import Policy
-from .resources import checks_dir
 
 SEVERITIES = ("block", "review", "info")
 # compliance: the policy's conditions; authenticity: signs that complete records were faked
@@ -39,6 +44,7 @@ class Rule:
     verify: str = ""  # how to confirm or refute it by phone or on site
     questions: tuple[str, ...] = ()  # call-back questions, in Chinese
     evidence_optional: tuple[str, ...] = ()  # evidence shown only when not NULL
+    programme: str = DEFAULT_PROGRAMME  # the programme whose rules folder holds it
 
     @property
     def column(self) -> str:
@@ -51,7 +57,9 @@ class Rule:
         return PLACEHOLDER.findall(self.message)
 
     def applies_to(self, policy: Policy) -> bool:
-        """Whether the policy switches this rule on (`when`)."""
+        """Whether the policy is of this rule's programme and switches it on (`when`)."""
+        if policy.programme != self.programme:
+            return False
         return self.when is None or policy.is_set(self.when)
 
     def parameters(self) -> list[str]:
@@ -63,14 +71,30 @@ class Rule:
         ]
 
 
-def rules_dir() -> Path:
-    """checks/rules/."""
-    return checks_dir() / "rules"
+def rules_dir(programme: str = DEFAULT_PROGRAMME) -> Path:
+    """The programme's rules folder (online-subsidy: checks/rules/)."""
+    folder = load_contract(programme).rules_dir
+    assert folder is not None  # a loaded contract always has one
+    return folder
 
 
-def load_rules(folder: Path | None = None) -> list[Rule]:
-    """Every rule, sorted by ID."""
-    return [load_rule(p) for p in sorted((folder or rules_dir()).glob("*.toml"))]
+def load_rules(folder: Path | None = None, programme: str = DEFAULT_PROGRAMME) -> list[Rule]:
+    """The programme's rules (or those in `folder`), sorted by ID."""
+    folder = folder or rules_dir(programme)
+    return [replace(load_rule(p), programme=programme) for p in sorted(folder.glob("*.toml"))]
+
+
+def all_rules() -> list[Rule]:
+    """Every programme's rules, by programme then ID; an ID used twice is refused."""
+    found: dict[str, Rule] = {}
+    for programme in list_programmes():
+        for rule in load_rules(programme=programme):
+            if rule.id in found:
+                raise RuleError(
+                    f"rule {rule.id} is in both {found[rule.id].programme} and {programme}"
+                )
+            found[rule.id] = rule
+    return list(found.values())
 
 
 def load_rule(path: Path) -> Rule:
@@ -146,8 +170,8 @@ def load_rule(path: Path) -> Rule:
 
 
 def rules_for(policy: Policy, rules: list[Rule] | None = None) -> list[Rule]:
-    """The rules a policy applies, with the severities its `[severity]` table sets."""
-    rules = load_rules() if rules is None else rules
+    """The rules a policy applies (its programme's), with the severities `[severity]` sets."""
+    rules = load_rules(programme=policy.programme) if rules is None else rules
     known = {r.id for r in rules}
     if unknown := sorted(set(policy.severity) - known):
         raise PolicyError(f"policy {policy.id}: [severity] names unknown rules {unknown}")

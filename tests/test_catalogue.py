@@ -9,12 +9,13 @@ import duckdb
 import pytest
 
 from auditor import facts, sqlfuncs
+from auditor.contract import list_programmes, load_contract
 from auditor.findings import POLICY_SCALARS
 from auditor.policy import list_policies, load_policy
-from auditor.rules import load_rules
+from auditor.rules import all_rules, load_rules
 from tests.exports import clean_world, write_export
 
-RULES = load_rules()
+RULES = all_rules()  # every programme's
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -46,7 +47,10 @@ def fact_columns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
     return out
 
 
-@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+ONLINE = [r for r in RULES if r.programme == "online-subsidy"]  # the clean world is online's
+
+
+@pytest.mark.parametrize("rule", ONLINE, ids=[r.id for r in ONLINE])
 def test_rule_column_exists_and_is_never_null(rule, fact_columns) -> None:
     assert rule.table in fact_columns, f"{rule.id}: no fact table {rule.table}"
     values = fact_columns[rule.table].get(rule.column)
@@ -59,7 +63,7 @@ def test_the_clean_world_fills_the_claim_fact_tables(fact_columns) -> None:
         assert len(next(iter(fact_columns[table].values()))) >= 1, table
 
 
-@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+@pytest.mark.parametrize("rule", ONLINE, ids=[r.id for r in ONLINE])
 def test_message_and_evidence_names_resolve(rule, fact_columns) -> None:
     known = set(fact_columns[rule.table]) | POLICY_SCALARS
     names = (*rule.placeholders, *rule.evidence, *rule.evidence_optional)
@@ -78,9 +82,47 @@ def test_parameters_are_defined_by_every_policy_the_rule_applies_to(rule) -> Non
 
 
 def test_fact_tables_with_rules_declare_their_grain() -> None:
-    grains = {q.name: q.grain for q in facts.load_fact_queries()}
     for rule in RULES:
+        grains = {q.name: q.grain for q in facts.load_fact_queries(programme=rule.programme)}
         assert grains.get(rule.table), f"{rule.table} (used by {rule.id}) declares no grain"
+
+
+@pytest.mark.parametrize("programme", list_programmes())
+def test_each_programme_s_facts_read_only_its_tables(programme: str) -> None:
+    """A programme's facts read its contract, the engine's built tables and each other."""
+    queries = facts.load_fact_queries(programme=programme)
+    reference = {p.stem for p in (ROOT / "checks" / facts.REFERENCE_DIR).glob("*.toml")}
+    tables = {t.name for t in load_contract(programme).tables}
+    allowed = (
+        tables
+        | {f"raw_{t}" for t in tables}  # ingest's untyped copy
+        | {q.name for q in queries}
+        | set(facts.BUILT_INPUTS)
+        | reference
+        | {"rejects", "unparsed_values", "tie_outs", "activity_sources", "unmapped_actors"}
+    )
+    for q in queries:
+        assert q.reads <= allowed, f"{programme}: {q.name} reads {sorted(q.reads - allowed)}"
+
+
+def test_a_rule_judges_a_fact_of_its_own_programme_and_applies_to_no_other() -> None:
+    from dataclasses import replace
+
+    online = load_policy("shanghai-2022")
+    for rule in RULES:
+        assert rule.table in {q.name for q in facts.load_fact_queries(programme=rule.programme)}
+        for programme in list_programmes():
+            other = replace(online, programme=programme)
+            if programme != rule.programme:
+                assert not rule.applies_to(other), f"{rule.id} applies to {programme}"
+
+
+def test_the_online_rules_are_today_s_checks_rules_and_facts_checks_facts() -> None:
+    contract = load_contract("online-subsidy")
+    assert contract.rules_dir == ROOT / "checks" / "rules"
+    assert contract.facts_dir == ROOT / "checks" / "facts"
+    assert [r.id for r in load_rules()] == sorted(p.stem for p in contract.rules_dir.glob("*.toml"))
+    assert {r.programme for r in load_rules()} == {"online-subsidy"}
 
 
 def test_every_rule_is_in_the_docs_and_has_a_case_file() -> None:

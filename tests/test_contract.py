@@ -256,7 +256,28 @@ BAD = {
         MINIMAL.replace('["claim_id"]', "[]"),
         "claim.key lists required columns of claims",
     ),
+    "facts outside checks": (
+        'facts = "../.."\n' + MINIMAL,
+        "`facts` must name a folder of checks/, got '../..'",
+    ),
+    "rules not a folder": (
+        'rules = "no-such-folder"\n' + MINIMAL,
+        "`rules` must name a folder of checks/, got 'no-such-folder'",
+    ),
+    "rules not text": ('rules = ["rules"]\n' + MINIMAL, "`rules` must name a folder of checks/"),
+    "facts empty": ('facts = ""\n' + MINIMAL, "`facts` must name a folder of checks/, got ''"),
 }
+
+
+def test_facts_and_rules_sit_beside_the_contract_unless_it_names_a_folder(tmp_path: Path) -> None:
+    loaded = load_contract(_write(tmp_path, MINIMAL))
+    assert loaded.facts_dir == tmp_path / "demo" / "facts"
+    assert loaded.rules_dir == tmp_path / "demo" / "rules"
+    named = load_contract(_write(tmp_path, 'rules = "rules"\n' + MINIMAL))
+    assert named.rules_dir == (ROOT / "checks" / "rules").resolve()
+    assert named.facts_dir == tmp_path / "demo" / "facts"
+    voucher = load_contract("training-voucher")
+    assert voucher.facts_dir == ROOT / "checks" / "programmes" / "training-voucher" / "facts"
 
 
 @pytest.mark.parametrize("case", BAD, ids=list(BAD))

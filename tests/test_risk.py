@@ -232,7 +232,7 @@ kwargs = { column = "signin_count", min_value = 6 }
 def test_the_pipeline_flags_claims_by_rule_category(
     signal_rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rules_module, "rules_dir", lambda: signal_rules)
+    monkeypatch.setattr(rules_module, "rules_dir", lambda *_: signal_rules)
     audit(ROOT / "sample_exports", "shanghai-2022", tmp_path / "out",
           AuditOptions(as_of=AS_OF, reports=False))  # fmt: skip
     con = duckdb.connect(str(tmp_path / "out" / "audit.duckdb"), read_only=True)

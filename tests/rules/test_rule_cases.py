@@ -110,12 +110,12 @@ def test_clean_world_fires_nothing(policy: str, tmp_path: Path) -> None:
 
 
 def test_every_rule_has_a_firing_and_a_quiet_case() -> None:
-    from auditor.rules import load_rules
+    from auditor.rules import all_rules
 
     by_rule: dict[str, set[bool]] = {}
     for rule_id, _, case, _ in CASES:
         by_rule.setdefault(rule_id, set()).add(bool(case["fires"]))
-    missing = {r.id for r in load_rules()} - {
+    missing = {r.id for r in all_rules()} - {
         r for r, kinds in by_rule.items() if kinds == {True, False}
     }
     assert not missing, f"rules without both a firing and a non-firing case: {sorted(missing)}"
