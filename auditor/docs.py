@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .contract import DEFAULT_PROGRAMME, KINDS, list_programmes, load_contract
-from .policy import list_policies, load_schema
+from .policy import Policy, list_policies, load_schema
 from .rules import all_rules
 
 
@@ -109,8 +109,24 @@ def risk_table() -> str:
 
 
 def policies_table() -> str:
-    """Markdown: parameters and requirements of every shipped policy."""
+    """Markdown: parameters and requirements of every shipped policy, a table per programme.
+
+    The online programme's table comes first, without a heading; each other programme's
+    follows under its name, with the parameters of its own policy_schema.toml.
+    """
     found = list_policies()
+    order = [DEFAULT_PROGRAMME, *sorted({p.programme for p in found} - {DEFAULT_PROGRAMME})]
+    parts = []
+    for programme in order:
+        profiles = [p for p in found if p.programme == programme]
+        if not profiles:
+            continue
+        table = _policies_table(programme, profiles)
+        parts.append(table if programme == DEFAULT_PROGRAMME else f"`{programme}`:\n\n{table}")
+    return "\n\n".join(parts)
+
+
+def _policies_table(programme: str, found: list[Policy]) -> str:
     head = "| parameter | meaning | default | " + " | ".join(f"`{p.id}`" for p in found) + " |"
     lines = [head, "|---|---|---|" + "---|" * len(found)]
     programmes = " | ".join(f"`{p.programme}`" for p in found)
@@ -118,16 +134,13 @@ def policies_table() -> str:
         f"| `programme` | the programme audited: its contract, facts and rules | "
         f"`{DEFAULT_PROGRAMME}` | {programmes} |"
     )
-    # each programme's schema in turn; a profile of another programme shows — for its rows
-    schemas = [load_schema(name) for name in dict.fromkeys(p.programme for p in found)]
-    for schema in schemas:
-        for par in schema.parameters:
-            values = " | ".join(_show(p.parameters.get(par.name)) for p in found)
-            lines.append(f"| `{par.name}` | {par.help} | {_show(par.default)} | {values} |")
-    for schema in schemas:
-        for key, help_text in schema.requirements.items():
-            values = " | ".join(_requires(p.requires.get(key)) for p in found)
-            lines.append(f"| `requires.{key}` | {help_text} | — | {values} |")
+    schema = load_schema(programme)
+    for par in schema.parameters:
+        values = " | ".join(_show(p.parameters.get(par.name)) for p in found)
+        lines.append(f"| `{par.name}` | {par.help} | {_show(par.default)} | {values} |")
+    for key, help_text in schema.requirements.items():
+        values = " | ".join("yes" if p.requires[key] else "no" for p in found)
+        lines.append(f"| `requires.{key}` | {help_text} | — | {values} |")
     for rule_id in sorted({r for p in found for r in p.severity}):
         values = " | ".join(p.severity.get(rule_id, "—") for p in found)
         lines.append(f"| `severity.{rule_id}` | severity set by the profile | — | {values} |")
@@ -194,10 +207,6 @@ def adapters_section() -> str:
                 parts.append(f"| `{c.name}` | {c.kind} | {star} | {c.help}. |{extra}")
             parts.append("")
     return "\n".join(parts)
-
-
-def _requires(value: bool | None) -> str:
-    return "—" if value is None else "yes" if value else "no"
 
 
 def _show(value: object) -> str:

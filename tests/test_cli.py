@@ -65,7 +65,7 @@ def test_unknown_policy_exits_2(tmp_path: Path) -> None:
         cli, ["audit", str(tmp_path), "--policy", "nowhere-1999", "--out", str(tmp_path / "o")]
     )
     assert result.exit_code == 2
-    assert "shipped policies: shanghai-2022, yingkou-2020" in result.output
+    assert "shipped policies: shanghai-2022, shanghai-voucher-2021, yingkou-2020" in result.output
 
 
 def test_missing_export_dir_exits_2(tmp_path: Path) -> None:
@@ -96,6 +96,21 @@ def test_policies_and_rules_list() -> None:
     assert "SIZE_INELIGIBLE" in yingkou.output and "NO_QA" not in yingkou.output
     shanghai = runner.invoke(cli, ["rules", "--policy", "shanghai-2022"])
     assert "NO_QA" in shanghai.output and "SIZE_INELIGIBLE" not in shanghai.output
+    assert "shanghai-voucher-2021\t上海市 2021 年职业培训券\tregistration_lead_days=3" in (
+        policies.output
+    )
+    vouchers = runner.invoke(cli, ["rules", "--policy", "shanghai-voucher-2021"])
+    assert vouchers.exit_code == 0 and vouchers.output == ""  # no online rule applies to vouchers
+
+
+def test_auditing_with_the_voucher_profile_says_not_yet(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["audit", str(tmp_path), "--policy", "shanghai-voucher-2021", "--out", str(tmp_path / "o")],
+    )
+    assert result.exit_code == 2
+    assert "programme training-voucher has its export contract" in result.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_user_policy_file_is_validated(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ def test_every_shipped_profile_names_its_programme_explicitly() -> None:
         "shanghai-2022",
         "yingkou-2020",
     }
+    assert {p.id for p in found if p.programme == "training-voucher"} == {"shanghai-voucher-2021"}
     for p in found:
         assert p.path is not None
         assert f'programme = "{p.programme}"' in p.path.read_text(encoding="utf-8"), p.id
