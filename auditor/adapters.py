@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from .contract import ACTIVITY_TABLES, TABLES_BY_NAME, Column, Table
 from .errors import AdapterError, ExportError
 from .ingest import IngestResult, empty_table, ingest_file, sql_type
 from .mapping import Mapping as ColumnMapping
-from .resources import checks_dir
+from .resources import checks_dir, read_toml
 from .sources import SUFFIXES, find_file
 
 ADAPTER_FILE = "adapter.toml"
@@ -189,10 +188,7 @@ def load_adapter(folder: Path) -> Adapter:
     where = str(path)
     if not path.is_file():
         raise AdapterError(f"{where}: no such file (an adapter folder holds {ADAPTER_FILE})")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise AdapterError(f"{where}: not valid UTF-8 TOML: {exc}") from exc
+    data = read_toml(path, AdapterError, where)
     allowed = {"name", "title", "description", "produces", "sql", "settings", "inputs"}
     if extra := sorted(set(data) - allowed):
         raise AdapterError(f"{where}: unknown keys {extra}; allowed: {sorted(allowed)}")

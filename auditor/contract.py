@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, field
 from math import isfinite
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 import duckdb
 
 from .errors import ContractError
-from .resources import checks_dir
+from .resources import checks_dir, read_toml
 
 
 @dataclass(frozen=True)
@@ -141,11 +140,7 @@ def load_contract(programme: str | Path = DEFAULT_PROGRAMME) -> Contract:
         path = programmes_dir() / str(programme) / CONTRACT_FILE
     if not path.is_file():
         raise ContractError(f"contract file {path} does not exist")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ContractError(f"contract file {path}: not valid UTF-8 TOML: {exc}") from exc
-    return _validate(path, data)
+    return _validate(path, read_toml(path, ContractError, f"contract file {path}"))
 
 
 def _validate(path: Path, data: dict[str, Any]) -> Contract:

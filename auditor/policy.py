@@ -15,7 +15,7 @@ from typing import Any
 
 from .contract import DEFAULT_PROGRAMME, list_programmes, programmes_dir
 from .errors import PolicyError
-from .resources import checks_dir
+from .resources import checks_dir, read_toml
 
 
 @dataclass(frozen=True)
@@ -127,11 +127,7 @@ def load_policy(name_or_path: str | Path) -> Policy:
             raise PolicyError(f"no policy called {name_or_path!r}; shipped policies: {known}")
     if not path.is_file():
         raise PolicyError(f"policy file {path} does not exist")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"policy file {path} is not valid TOML: {exc}") from exc
-    return _validate(path, data)
+    return _validate(path, read_toml(path, PolicyError, f"policy file {path}"))
 
 
 def _validate(path: Path, data: dict[str, Any]) -> Policy:

@@ -15,7 +15,6 @@ catalogue's `category` ("authenticity"), never from a list here. Tables written:
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import sqlglot
 from sqlglot import exp
 
 from .errors import AuditorError
-from .resources import checks_dir
+from .resources import checks_dir, read_toml
 from .rules import RULE_ID
 
 # The figures a term may use, each with its SQL over the `risk_inputs` CTE below.
@@ -74,10 +73,7 @@ def load_formula(path: Path | None = None) -> RiskFormula:
     """Read and validate the score formula: only FIGURES, numbers, arithmetic, a few functions."""
     path = path or risk_file()
     where = f"risk formula {path.name}"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RiskFormulaError(f"{where}: cannot be read: {exc}") from exc
+    data = read_toml(path, RiskFormulaError, where)
     if extra := sorted(set(data) - {"default_weight", "weights", "terms"}):
         raise RiskFormulaError(f"{where}: unknown keys {extra}")
     default = data.get("default_weight", 1.0)

@@ -8,7 +8,6 @@ its programme. Rule IDs are unique across programmes (one tests/rules/<ID>.toml 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from .contract import DEFAULT_PROGRAMME, list_programmes, load_contract
 from .errors import PolicyError, RuleError
 from .policy import Policy
+from .resources import read_toml
 
 SEVERITIES = ("block", "review", "info")
 # compliance: the policy's conditions; authenticity: signs that complete records were faked
@@ -103,10 +103,7 @@ def load_rule(path: Path) -> Rule:
     where = f"rule file {path.name}"
     if not RULE_ID.match(rule_id):
         raise RuleError(f"{where}: the file stem must be a SCREAMING_SNAKE rule ID")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{where}: not valid TOML: {exc}") from exc
+    data = read_toml(path, RuleError, where)
     allowed = {
         "severity",
         "table",
