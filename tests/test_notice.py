@@ -164,6 +164,39 @@ def test_notice_cells_are_formula_safe(tmp_path: Path) -> None:
     assert [c.value for c in book["公示名单"][2]][1:5] == rows[1][1:5]
 
 
+def test_notice_rows_rendered_by_sql_and_by_python_read_back_alike(tmp_path: Path) -> None:
+    # plain names take DuckDB's CSV line and sheet XML; the others Python's writers
+    names = ["张三", "李,四", '王"五', "赵\n六", " 钱七", "孙&八"]
+    ids = [f"31010119900101{n:03d}X" for n in range(len(names))]
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE subsidy AS SELECT 'E1' AS enterprise_id, 'P1' AS project_id, "
+        "unnest(?) AS person_id, true AS payable, CAST(600 AS DECIMAL(14, 2)) AS verified_amount",
+        [ids],
+    )
+    con.execute("CREATE TABLE enterprises AS SELECT 'E1' AS enterprise_id, '甲公司' AS name")
+    con.execute("CREATE TABLE projects AS SELECT 'P1' AS project_id, '电工' AS title")
+    con.execute(
+        "CREATE TABLE trainees AS SELECT 'E1' AS enterprise_id, unnest(?) AS person_id, "
+        "unnest(?) AS name",
+        [ids, names],
+    )
+    write_public_notice(con, tmp_path, (6, 4), None)
+    con.close()
+    expected = [list(NOTICE_HEADERS)] + [
+        [str(i), "甲公司", name, ids[i - 1][:6] + "********" + ids[i - 1][-4:], "电工", "600.00"]
+        for i, name in enumerate(names, start=1)
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(expected)
+    written = (tmp_path / "public_notice.csv").read_text(encoding="utf-8-sig")
+    assert written == buffer.getvalue()
+    book = openpyxl.load_workbook(tmp_path / "public_notice.xlsx")
+    cells = [[c.value for c in row] for row in book["公示名单"].iter_rows()]
+    assert [r[2] for r in cells[1:]] == names
+    assert [r[0] for r in cells[1:]] == list(range(1, len(names) + 1))
+
+
 def test_a_bad_id_mask_stops_the_audit_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(AuditorError, match="6\\*4"):
         audit(ROOT / "sample_exports", "shanghai-2022", tmp_path / "o", AuditOptions(id_mask="6-4"))
