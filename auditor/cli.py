@@ -169,9 +169,10 @@ def audit(
     )
     run = run_audit(export_dir, policy_name, out, options, progress)
     c = run.counts
+    claims, amount = run.claim_words
     click.echo(
-        f"{c['claims']} claims, {c['claims.payable']} payable; "
-        f"claimed {c['yuan.claimed']} yuan, verified {c['yuan.verified']} yuan; "
+        f"{c['claims']} {claims}, {c['claims.payable']} payable; "
+        f"{amount} {c['yuan.claimed']} yuan, verified {c['yuan.verified']} yuan; "
         f"findings: {c['findings.block']} block, {c['findings.review']} review, "
         f"{c['findings.info']} info → {out}"
     )

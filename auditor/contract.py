@@ -78,6 +78,13 @@ class Contract:
     path: Path | None = field(default=None, compare=False)
     facts_dir: Path | None = field(default=None, compare=False)  # its facts/*.sql
     rules_dir: Path | None = field(default=None, compare=False)  # its rules/*.toml
+    # [findings] keys: the IDs every finding and reject carries, the organisation first
+    keys: tuple[str, ...] = ()
+    shared_rules: tuple[str, ...] = ()  # other programmes' rules it applies too, by ID
+    subsidy_file: Path | None = field(default=None, compare=False)  # [outputs] subsidy
+    amount_column: str = "claimed_amount"  # [outputs] amount: the subsidy column paid/claimed
+    report: str = "enterprises"  # [outputs] report: one of REPORTS
+    extras: tuple[str, ...] = ()  # [outputs] extras: papers only some programmes have
 
     @property
     def tables_by_name(self) -> dict[str, Table]:
@@ -96,7 +103,10 @@ KINDS: dict[str, str] = {
     "number": "a decimal number kept to six places (coordinates, ratios)",
     "boolean": "`true`/`false` (also `t`/`f`, `yes`/`no`, `y`/`n`, `1`/`0`)",
 }
-NUMERIC_KINDS = ("decimal", "integer", "number")  # the kinds that may have `min` and `max`
+NUMERIC_KINDS = ("decimal", "integer", "number")
+# The report kinds (auditor/report/) and the optional papers a programme's outputs may name.
+REPORTS = ("enterprises", "institutions")
+EXTRAS = ("risk", "callbacks", "public_notice")  # the kinds that may have `min` and `max`
 DEFAULT_PROGRAMME = "online-subsidy"
 CONTRACT_FILE = "contract.toml"
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -145,7 +155,12 @@ def load_contract(programme: str | Path = DEFAULT_PROGRAMME) -> Contract:
 
 def _validate(path: Path, data: dict[str, Any]) -> Contract:
     where = f"contract file {path}"
-    _keys(data, {"title", "activity_tables", "claim", "tables", "facts", "rules"}, where)
+    _keys(
+        data,
+        {"title", "activity_tables", "claim", "tables", "facts", "rules", "findings", "outputs",
+         "shared_rules"},
+        where,
+    )  # fmt: skip
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise ContractError(f"{where}: `title` (text) is required")
@@ -177,6 +192,27 @@ def _validate(path: Path, data: dict[str, Any]) -> Contract:
             + (f"; not one: {bad}" if key else "")
         )
     folders = {kind: _folder(data, kind, path, where) for kind in ("facts", "rules")}
+    keys = _finding_keys(data, tables, tuple(key), where)
+    outputs = data.get("outputs", {})
+    if not isinstance(outputs, dict):
+        raise ContractError(f"{where}: [outputs] is a table")
+    _keys(outputs, {"subsidy", "amount", "report", "extras"}, f"{where}: outputs")
+    subsidy: Path | None = path.parent / str(outputs.get("subsidy", "subsidy.sql"))
+    assert subsidy is not None
+    if "subsidy" not in outputs and not subsidy.is_file():
+        subsidy = None  # a contract being written: the audit says what is missing
+    elif not subsidy.is_file() or subsidy.parent != path.parent or subsidy.suffix != ".sql":
+        raise ContractError(f"{where}: outputs.subsidy must name a .sql file beside the contract")
+    amount = outputs.get("amount", "claimed_amount")
+    if not isinstance(amount, str) or not NAME.match(amount):
+        raise ContractError(f"{where}: outputs.amount names the subsidy column of the amount")
+    report = outputs.get("report", "enterprises")
+    if report not in REPORTS:
+        raise ContractError(f"{where}: outputs.report is one of {', '.join(REPORTS)}")
+    extras = _texts(outputs.get("extras", []), f"{where}: outputs.extras")
+    if unknown := sorted(set(extras) - set(EXTRAS)):
+        raise ContractError(f"{where}: outputs.extras: {unknown} are not among {list(EXTRAS)}")
+    shared = _texts(data.get("shared_rules", []), f"{where}: shared_rules")
     return Contract(
         programme=path.parent.name,
         title=title.strip(),
@@ -187,7 +223,32 @@ def _validate(path: Path, data: dict[str, Any]) -> Contract:
         path=path,
         facts_dir=folders["facts"],
         rules_dir=folders["rules"],
+        keys=keys,
+        shared_rules=tuple(shared),
+        subsidy_file=subsidy,
+        amount_column=amount,
+        report=report,
+        extras=tuple(extras),
     )
+
+
+def _finding_keys(
+    data: dict[str, Any], tables: list[Table], claim_key: tuple[str, ...], where: str
+) -> tuple[str, ...]:
+    """[findings] keys: ID columns of the contract's tables, the organisation first (default:
+    the claim's key)."""
+    findings = data.get("findings", {})
+    if not isinstance(findings, dict):
+        raise ContractError(f"{where}: [findings] is a table")
+    _keys(findings, {"keys"}, f"{where}: findings")
+    keys = _texts(findings.get("keys", list(claim_key)), f"{where}: findings.keys")
+    ids = {c.name for t in tables for c in t.columns if c.kind == "id"}
+    if not keys or len(set(keys)) != len(keys) or (bad := [k for k in keys if k not in ids]):
+        raise ContractError(
+            f"{where}: findings.keys lists distinct ID columns of the contract's tables"
+            + (f"; not: {bad}" if keys and len(set(keys)) == len(keys) else "")
+        )
+    return tuple(keys)
 
 
 def _folder(data: dict[str, Any], kind: str, path: Path, where: str) -> Path:

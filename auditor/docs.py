@@ -59,17 +59,20 @@ def _cell(text: str) -> str:
 def rules_table() -> str:
     """Markdown: every rule with severity, table, column, condition and source."""
     lines = [
-        "| rule | severity | applies when | fact column | expectation | summary | source |",
-        "|---|---|---|---|---|---|---|",
+        "| rule | programmes | severity | applies when | fact column | expectation | summary | "
+        "source |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in all_rules():
+        programmes = ", ".join((r.programme, *r.shared_with))
         kwargs = ", ".join(
             f"{k}={v['$PARAMETER'] if isinstance(v, dict) else v}"
             for k, v in r.expectation_kwargs.items()
             if k != "column"
         )
         lines.append(
-            f"| `{r.id}` | {r.severity} | {r.when or 'always'} | `{r.table}.{r.column}` | "
+            f"| `{r.id}` | {programmes} | {r.severity} | {r.when or 'always'} | "
+            f"`{r.table}.{r.column}` | "
             f"{r.expectation_type.removeprefix('expect_column_values_to_')}({kwargs}) | "
             f"{r.summary} | {r.source} |"
         )

@@ -9,17 +9,32 @@ from __future__ import annotations
 
 import duckdb
 
+from .contract import ONLINE
 from .expectations import RuleOutcome
-from .policy import PARAMETERS
+from .policy import load_schema
 from .rules import PLACEHOLDER, Rule
 
-FINDINGS_DDL = (
-    "CREATE OR REPLACE TABLE findings (finding_id VARCHAR, rule_id VARCHAR, severity VARCHAR, "
-    "enterprise_id VARCHAR, project_id VARCHAR, person_id VARCHAR, message VARCHAR, "
-    "evidence VARCHAR)"
-)
-KEY_COLUMNS = ("enterprise_id", "project_id", "person_id")
-POLICY_SCALARS = {p.name for p in PARAMETERS if p.kind is not list}
+KEY_COLUMNS = ONLINE.keys  # the online programme's; a programme's own are its contract's keys
+
+
+def findings_ddl(keys: tuple[str, ...] = KEY_COLUMNS) -> str:
+    """The `findings` table: a finding's ID, rule, severity, the programme's keys, message."""
+    columns = ", ".join(f"{k} VARCHAR" for k in keys)
+    return (
+        "CREATE OR REPLACE TABLE findings (finding_id VARCHAR, rule_id VARCHAR, "
+        f"severity VARCHAR, {columns}, message VARCHAR, evidence VARCHAR)"
+    )
+
+
+FINDINGS_DDL = findings_ddl()
+
+
+def policy_scalars(programme: str = ONLINE.programme) -> set[str]:
+    """The policy values a message or evidence may name: the programme's scalar parameters."""
+    return {p.name for p in load_schema(programme).parameters if p.kind is not list}
+
+
+POLICY_SCALARS = policy_scalars()
 
 
 def _literal(text: str) -> str:
@@ -27,11 +42,10 @@ def _literal(text: str) -> str:
 
 
 def _value_sql(name: str, columns: set[str]) -> str:
+    """A fact column (f.), else a value of the one-row policy table (pol.)."""
     if name in columns:
         return f"f.{name}"
-    if name in POLICY_SCALARS:
-        return f"pol.{name}"
-    raise KeyError(name)
+    return f"pol.{name}"
 
 
 def message_sql(rule: Rule, columns: set[str]) -> str:
@@ -68,7 +82,10 @@ def evidence_sql(rule: Rule, columns: set[str]) -> str:
 
 
 def write_findings(
-    con: duckdb.DuckDBPyConnection, outcome: RuleOutcome, grain: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection,
+    outcome: RuleOutcome,
+    grain: tuple[str, ...],
+    keys: tuple[str, ...] = KEY_COLUMNS,
 ) -> int:
     """Insert one finding per failing row of a failed rule; returns how many."""
     rule = outcome.rule
@@ -77,7 +94,7 @@ def write_findings(
     columns = {r[0] for r in con.execute(f"DESCRIBE {rule.table}").fetchall()}
     failing = outcome.unexpected_index_query.strip().rstrip(";")
     join = " AND ".join(f"f.{k} IS NOT DISTINCT FROM u.{k}" for k in grain)
-    keys = [f"f.{k}" if k in columns else "NULL" for k in KEY_COLUMNS]
+    key_values = [f"f.{k}" if k in columns else "NULL" for k in keys]
     id_parts = ", ".join(
         [_literal(rule.id), *(f"coalesce(CAST(f.{k} AS VARCHAR), '')" for k in grain)]
     )
@@ -89,7 +106,7 @@ def write_findings(
             substr(md5(concat_ws('|', {id_parts})), 1, 16),
             {_literal(rule.id)},
             {_literal(rule.severity)},
-            {", ".join(keys)},
+            {", ".join(key_values)},
             {message_sql(rule, columns)},
             {evidence_sql(rule, columns)}
         FROM {rule.table} f

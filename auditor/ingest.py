@@ -22,12 +22,27 @@ from .errors import ExportError
 from .mapping import Mapping, TableMapping
 from .sources import SourceFile, drop_raw, find_file, load_json_lines, load_raw, quote_ident
 
-ID_COLUMNS = ("enterprise_id", "project_id", "person_id")
-REJECTS_DDL = (
-    "CREATE OR REPLACE TABLE rejects (source_table VARCHAR, file VARCHAR, source_row BIGINT, "
-    "column_name VARCHAR, reason VARCHAR, enterprise_id VARCHAR, project_id VARCHAR, "
-    "person_id VARCHAR)"
-)
+REJECT_FIELDS = ("source_table", "file", "source_row", "column_name", "reason")
+
+
+def rejects_ddl(keys: tuple[str, ...] = ONLINE.keys) -> str:
+    """`rejects`: where a row was, why it was refused, and the programme's keys it names."""
+    ids = "".join(f", {k} VARCHAR" for k in keys)
+    return (
+        "CREATE OR REPLACE TABLE rejects (source_table VARCHAR, file VARCHAR, source_row BIGINT, "
+        f"column_name VARCHAR, reason VARCHAR{ids})"
+    )
+
+
+REJECTS_DDL = rejects_ddl()
+
+
+def reject_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The key columns of this run's `rejects` (its programme's), after the fixed fields."""
+    rows = con.execute("SELECT column_name FROM (DESCRIBE rejects)").fetchall()
+    return [str(r[0]) for r in rows if r[0] not in REJECT_FIELDS]
+
+
 # NOTE: the one place that knows how text becomes a typed value; DuckDB dialect.
 # A time is local (Asia/Shanghai) text that DuckDB reads as a TIMESTAMP, or the same text with
 # an ISO 8601 offset (Z, +hh, +hhmm, +hh:mm) right after the time, converted to Shanghai time.
@@ -295,18 +310,16 @@ def _reject_bad_values(
         "CASE " + " ".join(f"WHEN {cond} THEN 'value {why}'" for _, cond, why in checks) + " END"
     )
     names = {c.name for c in table.columns}
-    ids = [
-        f"upper(nullif(trim(r_{k}), '')) AS {k}" if k in names else f"NULL AS {k}"
-        for k in ID_COLUMNS
-    ]
+    keys = reject_keys(con)
+    ids = [f"upper(nullif(trim(r_{k}), '')) AS {k}" if k in names else f"NULL AS {k}" for k in keys]
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE bad_{table.name} AS SELECT _row, {column} AS column_name, "
         f"{reason} AS reason, {', '.join(ids)} FROM stage_{table.name} "
         f"WHERE {' OR '.join(f'({cond})' for _, cond, _ in checks)}"
     )
     con.execute(
-        f"INSERT INTO rejects SELECT ?, ?, _row, column_name, reason, {', '.join(ID_COLUMNS)} "
-        f"FROM bad_{table.name}",
+        f"INSERT INTO rejects BY NAME SELECT ? AS source_table, ? AS file, _row AS source_row, "
+        f"column_name, reason, {', '.join(keys)} FROM bad_{table.name}",
         [table.name, src.path.name],
     )
     return bool(con.execute(f"SELECT count(*) FROM bad_{table.name}").fetchall()[0][0])
@@ -368,7 +381,7 @@ def ingest(
         "CREATE OR REPLACE TABLE unparsed_values (source_table VARCHAR, source_row BIGINT, "
         "project_id VARCHAR, person_id VARCHAR, column_name VARCHAR, raw_value VARCHAR)"
     )
-    con.execute(REJECTS_DDL)
+    con.execute(rejects_ddl(contract.keys))
     result = IngestResult()
     missing = []
     for table in contract.tables:

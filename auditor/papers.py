@@ -19,24 +19,9 @@ from typing import Any
 
 import duckdb
 
+from .contract import ONLINE, Contract
 from .workbook import RowXml, Sheet, row_xml_sql, write_sheets, write_table
 
-FINDINGS_ORDER = (
-    "enterprise_id NULLS LAST, project_id NULLS LAST, person_id NULLS LAST, rule_id, finding_id"
-)
-SUBSIDY_ORDER = "enterprise_id, project_id, person_id"
-FINDINGS_COLUMNS = (
-    "finding_id", "rule_id", "severity", "enterprise_id", "project_id", "person_id", "message",
-    "evidence",
-)  # fmt: skip
-SUBSIDY_COLUMNS = (
-    "enterprise_id", "project_id", "person_id", "claimed_amount", "payable", "verified_amount",
-    "blocking_rules",
-)  # fmt: skip
-REJECT_COLUMNS = (
-    "source_table", "file", "source_row", "column_name", "reason", "enterprise_id", "project_id",
-    "person_id",
-)  # fmt: skip
 TEXT_COLUMNS = {"source_table", "file", "column_name", "reason", "enterprise_name", "name", "phone", "rules", "finding_id", "rule_id", "severity", "enterprise_id", "project_id", "person_id",
                 "message", "evidence", "blocking_rules"}  # fmt: skip
 
@@ -92,13 +77,23 @@ def risk_sql(con: duckdb.DuckDBPyConnection) -> tuple[str, tuple[str, ...]]:
     return _select(f"({inner})", columns, "rank"), columns
 
 
-def _safe(column: str, redact: bool) -> str:
+def findings_columns(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """findings.csv's columns for a programme's keys."""
+    return ("finding_id", "rule_id", "severity", *keys, "message", "evidence")
+
+
+def findings_order(keys: tuple[str, ...]) -> str:
+    """Findings by organisation, then the narrower keys, rule and ID (missing keys last)."""
+    return ", ".join([*(f"{k} NULLS LAST" for k in keys), "rule_id", "finding_id"])
+
+
+def _safe(column: str, redact: bool, text: frozenset[str] = frozenset()) -> str:
     """NOTE: formula injection: a cell starting = + - @ is shown as text, not run."""
     if redact and column == "person_id":
         return "pseudonym(person_id) AS person_id"
     if redact and column == "phone":  # kept whole only in an unredacted audit, to call people
         return "CASE WHEN length(phone) > 7 THEN concat(substr(phone, 1, 3), repeat('*', length(phone) - 7), substr(phone, length(phone) - 3)) ELSE phone END AS phone"
-    if column not in TEXT_COLUMNS:
+    if column not in TEXT_COLUMNS and column not in text:
         return column
     return f"{_formula_safe(column)} AS {column}"
 
@@ -111,9 +106,17 @@ def _formula_safe(expr: str) -> str:
     )
 
 
-def _select(table: str, columns: tuple[str, ...], order: str, redact: bool = False) -> str:
-    """Rows for a working paper: stable order, formula-safe, person IDs pseudonymised if asked."""
-    select = ", ".join(_safe(c, redact) for c in columns)
+def _select(
+    table: str,
+    columns: tuple[str, ...],
+    order: str,
+    redact: bool = False,
+    text: frozenset[str] = frozenset(),
+) -> str:
+    """Rows for a working paper: stable order, formula-safe, person IDs pseudonymised if asked.
+
+    `text`: more text columns than TEXT_COLUMNS (a programme's keys)."""
+    select = ", ".join(_safe(c, redact, text) for c in columns)
     return f"SELECT {select} FROM {table} ORDER BY {order}"
 
 
@@ -127,27 +130,38 @@ def write_papers(
     redact: bool = False,
     id_mask: tuple[int, int] = (6, 4),
     as_of: dt.date | None = None,
+    contract: Contract = ONLINE,
 ) -> None:
-    """findings.csv/.parquet/.xlsx, subsidy.csv, callbacks.csv, risk.csv, rejects.csv
-    and public_notice.csv/.xlsx, in a stable order.
+    """findings.csv/.parquet/.xlsx, subsidy.csv, rejects.csv, and the programme's extras
+    (online: callbacks.csv, risk.csv, public_notice.csv/.xlsx), in a stable order.
 
     With `redact`, person IDs are replaced by `pseudonym()` (sqlfuncs.register_pseudonym). The
     public notice is the same either way: it masks ID numbers with `id_mask` (leading, trailing
     characters kept) and publishes names by design. `as_of` dates the notice workbook.
     """
-    findings = _select("findings", FINDINGS_COLUMNS, FINDINGS_ORDER, redact)
+    keys, text = contract.keys, frozenset(contract.keys)
+    columns, order = findings_columns(keys), findings_order(keys)
+    findings = _select("findings", columns, order, redact, text)
     con.execute(f"COPY ({findings}) TO {_path_literal(out / 'findings.csv')} (HEADER)")
     con.execute(f"COPY ({findings}) TO {_path_literal(out / 'findings.parquet')} (FORMAT parquet)")
-    subsidy = _select("subsidy", SUBSIDY_COLUMNS, SUBSIDY_ORDER, redact)
+    subsidy_columns = tuple(
+        str(r[0]) for r in con.execute("SELECT column_name FROM (DESCRIBE subsidy)").fetchall()
+    )
+    subsidy_order = ", ".join(k for k in keys if k in subsidy_columns)
+    subsidy = _select("subsidy", subsidy_columns, subsidy_order, redact, text)
     con.execute(f"COPY ({subsidy}) TO {_path_literal(out / 'subsidy.csv')} (HEADER)")
-    callbacks = _select(f"({CALLBACKS_SQL})", CALLBACK_COLUMNS, CALLBACK_ORDER, redact)
-    con.execute(f"COPY ({callbacks}) TO {_path_literal(out / 'callbacks.csv')} (HEADER)")
-    risk, _columns = risk_sql(con)
-    con.execute(f"COPY ({risk}) TO {_path_literal(out / 'risk.csv')} (HEADER)")
-    rejects = _select("rejects", REJECT_COLUMNS, "file, source_row", redact)
+    if "callbacks" in contract.extras:
+        callbacks = _select(f"({CALLBACKS_SQL})", CALLBACK_COLUMNS, CALLBACK_ORDER, redact)
+        con.execute(f"COPY ({callbacks}) TO {_path_literal(out / 'callbacks.csv')} (HEADER)")
+    if "risk" in contract.extras:
+        risk, _columns = risk_sql(con)
+        con.execute(f"COPY ({risk}) TO {_path_literal(out / 'risk.csv')} (HEADER)")
+    rejects = _select("rejects", ("source_table", "file", "source_row", "column_name", "reason",
+                                  *keys), "file, source_row", redact, text)  # fmt: skip
     con.execute(f"COPY ({rejects}) TO {_path_literal(out / 'rejects.csv')} (HEADER)")
-    write_findings_xlsx(con, out / "findings.xlsx", findings, as_of)
-    write_public_notice(con, out, id_mask, as_of)
+    write_findings_xlsx(con, out / "findings.xlsx", findings, as_of, keys)
+    if "public_notice" in contract.extras:
+        write_public_notice(con, out, id_mask, as_of)
 
 
 def write_findings_xlsx(
@@ -155,6 +169,7 @@ def write_findings_xlsx(
     path: Path,
     findings_sql: str,
     as_of: dt.date | None = None,
+    keys: tuple[str, ...] = ONLINE.keys,
 ) -> None:
     """One sheet per rule (a second sheet when a rule exceeds Excel's row limit), after a
     summary; byte-reproducible (workbook.py), dated `as_of`."""
@@ -164,13 +179,15 @@ def write_findings_xlsx(
 
     def rule_rows(rule_id: str) -> Iterator[tuple[Any, ...]]:
         cursor = con.execute(
-            f"SELECT * FROM ({findings_sql}) WHERE rule_id = ? ORDER BY {FINDINGS_ORDER}", [rule_id]
+            f"SELECT * FROM ({findings_sql}) WHERE rule_id = ? ORDER BY {findings_order(keys)}",
+            [rule_id],
         )
         while batch := cursor.fetchmany(10_000):
             yield from batch
 
     sheets: list[Sheet] = [("summary", ("rule_id", "severity", "findings"), counts)]
-    sheets += [(rule_id, FINDINGS_COLUMNS, rule_rows(rule_id)) for rule_id, _, _ in counts]
+    columns = findings_columns(keys)
+    sheets += [(rule_id, columns, rule_rows(rule_id)) for rule_id, _, _ in counts]
     stamp = dt.datetime.combine(as_of or dt.date(2000, 1, 1), dt.time())
     write_sheets(path, sheets, stamp)
 

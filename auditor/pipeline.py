@@ -21,10 +21,10 @@ import duckdb
 
 from . import __version__, facts, gxcompat, sqlfuncs
 from .adapters import Adapter, AdapterRun, resolve_adapter, run_adapter
-from .contract import DEFAULT_PROGRAMME
+from .contract import Contract, load_contract
 from .errors import AuditorError
 from .expectations import RuleOutcome, Validator
-from .findings import FINDINGS_DDL, write_findings, write_prior_blocks
+from .findings import findings_ddl, write_findings, write_prior_blocks
 from .ingest import IngestResult, first_reject, ingest
 from .mapping import Mapping, resolve_mapping
 from .papers import sha256_of, write_manifest, write_papers
@@ -52,6 +52,9 @@ class AuditRun:
     as_of: dt.date | None = None
     fact_seconds: dict[str, float] = field(default_factory=dict)  # inside the "facts" phase
     adapter: AdapterRun | None = None
+    # what the programme's claims are and the word for their amount ("claims", "claimed";
+    # vouchers: "payments", "paid")
+    claim_words: tuple[str, str] = ("claims", "claimed")
 
     @contextmanager
     def phase(self, name: str, progress: Progress | None, detail: str = "") -> Iterator[None]:
@@ -97,12 +100,7 @@ def audit(
     except ValueError as exc:  # checked before any work: the papers and reports need it
         raise AuditorError(str(exc)) from None
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
-    if policy.programme != DEFAULT_PROGRAMME:  # NOTE: the facts and rules are online-only yet
-        raise AuditorError(
-            f"policy {policy.id}: programme {policy.programme} has its export contract "
-            f"(docs/export-contract.md) but no facts or rules yet; this version audits "
-            f"{DEFAULT_PROGRAMME} only"
-        )
+    contract = load_contract(policy.programme)
     rules = rules_for(policy)
     load_formula()  # NOTE: a malformed checks/risk.toml stops the audit before any work
     queries = facts.load_fact_queries(programme=policy.programme)
@@ -114,11 +112,16 @@ def audit(
     work = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    run = AuditRun(out=out)
+    run = AuditRun(
+        out=out, claim_words=(contract.claim_table, contract.amount_column.split("_")[0])
+    )
     started = time.perf_counter()
     try:
         chosen = (adapter, settings) if adapter else None
-        _run(export_dir, policy, rules, queries, mapping, chosen, work, run, options, progress)
+        _run(
+            export_dir, contract, policy, rules, queries, mapping, chosen, work, run, options,
+            progress,
+        )  # fmt: skip
         manifest = _manifest(export_dir, policy, rules, run, options)
         manifest["seconds"] = round(time.perf_counter() - started, 3)
         write_manifest(work, manifest)
@@ -131,6 +134,7 @@ def audit(
 
 def _run(
     export_dir: Path,
+    contract: Contract,
     policy: Policy,
     rules: list[Rule],
     queries: list[facts.FactQuery],
@@ -155,7 +159,7 @@ def _run(
         facts.load_dialect(con)
         with run.phase("ingest", progress):
             supplied = frozenset(chosen[0].outputs(chosen[1])) if chosen else frozenset()
-            ingested = ingest(con, export_dir, mapping, spill, progress, supplied)
+            ingested = ingest(con, export_dir, mapping, spill, progress, supplied, contract)
             if chosen:
                 run.adapter = run_adapter(
                     con, chosen[0], chosen[1], export_dir, mapping, spill, ingested, progress
@@ -169,7 +173,7 @@ def _run(
             facts.load_policy_tables(con, policy, as_of)
             facts.load_reference_tables(con)
             _load_calendar(con, policy, as_of, options)
-        con.execute(FINDINGS_DDL)
+        con.execute(findings_ddl(contract.keys))
         con.execute("CREATE OR REPLACE TABLE prior_blocks (project_id VARCHAR, person_id VARCHAR)")
         later = facts.depends_on(queries, "prior_blocks")
         for round_queries in (
@@ -189,12 +193,14 @@ def _run(
                 run.outcomes.extend(outcomes)
                 with run.phase("findings", progress, q.name):
                     for outcome in outcomes:
-                        write_findings(con, outcome, q.grain)
-            write_prior_blocks(con)
+                        write_findings(con, outcome, q.grain, contract.keys)
+            if later:  # NOTE: online-subsidy's keys: only its facts read prior_blocks
+                write_prior_blocks(con)
         with run.phase("subsidy", progress):
-            compute_subsidy(con)
+            compute_subsidy(con, contract)
             _write_catalogue(con, rules)
-            compute_risk(con)
+            if "risk" in contract.extras:
+                compute_risk(con)
         with run.phase("papers", progress):
             if options.redact_key:
                 sqlfuncs.register_pseudonym(con, options.redact_key)
@@ -204,13 +210,14 @@ def _run(
                 redact=options.redact_key is not None,
                 id_mask=parse_mask(options.id_mask),
                 as_of=as_of,
+                contract=contract,
             )
-        _count(con, run)
+        _count(con, run, contract)
         if options.reports:
             with run.phase("reports", progress):
-                from .report import render_reports
+                from .report import renderer
 
-                run.counts["pages"] = render_reports(
+                run.counts["pages"] = renderer(contract.report)(
                     con,
                     work,
                     policy,
@@ -294,15 +301,18 @@ def _write_catalogue(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
     )
 
 
-def _count(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
+def _count(con: duckdb.DuckDBPyConnection, run: AuditRun, contract: Contract) -> None:
+    """The run's counts. For every programme `claims` are subsidy rows, `enterprises` the
+    organisations they are of (voucher programme: payments, institutions)."""
     row = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE severity = 'block'), "
         "count(*) FILTER (WHERE severity = 'review'), count(*) FILTER (WHERE severity = 'info') "
         "FROM findings"
     ).fetchall()[0]
     sub = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE payable), count(DISTINCT enterprise_id), "
-        "coalesce(sum(claimed_amount), 0), coalesce(sum(verified_amount), 0) FROM subsidy"
+        f"SELECT count(*), count(*) FILTER (WHERE payable), count(DISTINCT {contract.keys[0]}), "
+        f"coalesce(sum({contract.amount_column}), 0), coalesce(sum(verified_amount), 0) "
+        "FROM subsidy"
     ).fetchall()[0]
     assert row is not None and sub is not None
     run.counts.update(

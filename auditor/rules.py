@@ -45,6 +45,7 @@ class Rule:
     questions: tuple[str, ...] = ()  # call-back questions, in Chinese
     evidence_optional: tuple[str, ...] = ()  # evidence shown only when not NULL
     programme: str = DEFAULT_PROGRAMME  # the programme whose rules folder holds it
+    shared_with: tuple[str, ...] = ()  # programmes whose contract's shared_rules name it
 
     @property
     def column(self) -> str:
@@ -58,7 +59,7 @@ class Rule:
 
     def applies_to(self, policy: Policy) -> bool:
         """Whether the policy is of this rule's programme and switches it on (`when`)."""
-        if policy.programme != self.programme:
+        if policy.programme != self.programme and policy.programme not in self.shared_with:
             return False
         return self.when is None or policy.is_set(self.when)
 
@@ -85,7 +86,8 @@ def load_rules(folder: Path | None = None, programme: str = DEFAULT_PROGRAMME) -
 
 
 def all_rules() -> list[Rule]:
-    """Every programme's rules, by programme then ID; an ID used twice is refused."""
+    """Every programme's rules, by programme then ID, each once (with the programmes it is
+    shared with); an ID used twice is refused."""
     found: dict[str, Rule] = {}
     for programme in list_programmes():
         for rule in load_rules(programme=programme):
@@ -94,7 +96,31 @@ def all_rules() -> list[Rule]:
                     f"rule {rule.id} is in both {found[rule.id].programme} and {programme}"
                 )
             found[rule.id] = rule
+    for programme in list_programmes():
+        for rule in _shared(programme, found):
+            found[rule.id] = replace(rule, shared_with=(*found[rule.id].shared_with, programme))
     return list(found.values())
+
+
+def _shared(programme: str, rules: dict[str, Rule]) -> list[Rule]:
+    """The other programmes' rules that `programme`'s contract lists in shared_rules."""
+    names = load_contract(programme).shared_rules
+    if unknown := sorted(n for n in names if n not in rules or rules[n].programme == programme):
+        raise RuleError(
+            f"programme {programme}: shared_rules {unknown} are not rules of another programme"
+        )
+    return [rules[n] for n in names]
+
+
+def programme_rules(programme: str) -> list[Rule]:
+    """A programme's own rules and those it shares, sorted by ID."""
+    if not load_contract(programme).shared_rules:
+        return load_rules(programme=programme)
+    every = {r.id: r for r in all_rules()}
+    return sorted(
+        (r for r in every.values() if programme in (r.programme, *r.shared_with)),
+        key=lambda r: r.id,
+    )
 
 
 def load_rule(path: Path) -> Rule:
@@ -168,7 +194,7 @@ def load_rule(path: Path) -> Rule:
 
 def rules_for(policy: Policy, rules: list[Rule] | None = None) -> list[Rule]:
     """The rules a policy applies (its programme's), with the severities `[severity]` sets."""
-    rules = load_rules(programme=policy.programme) if rules is None else rules
+    rules = programme_rules(policy.programme) if rules is None else rules
     known = {r.id for r in rules}
     if unknown := sorted(set(policy.severity) - known):
         raise PolicyError(f"policy {policy.id}: [severity] names unknown rules {unknown}")

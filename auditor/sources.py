@@ -527,7 +527,7 @@ def _read_csv(
         "ASOF LEFT JOIN (SELECT b, max(shift) AS shift FROM breaks GROUP BY b) b ON r._row >= b.b"
     )
     con.executemany(
-        "INSERT INTO rejects VALUES (?, ?, ?, NULL, ?, NULL, NULL, NULL)",
+        "INSERT INTO rejects (source_table, file, source_row, reason) VALUES (?, ?, ?, ?)",
         [[table, name, rec, reason] for rec, reason in bad],
     )
     con.execute("DROP TABLE raw0")
@@ -650,8 +650,8 @@ def load_json_lines(
             file=path.name,
         )
     con.execute(
-        "INSERT INTO rejects SELECT ?, ?, _row, NULL, 'line is not valid JSON', NULL, NULL, NULL "
-        "FROM json_lines WHERE NOT ok",
+        "INSERT INTO rejects (source_table, file, source_row, reason) "
+        "SELECT ?, ?, _row, 'line is not valid JSON' FROM json_lines WHERE NOT ok",
         [table, path.name],
     )
     con.execute(

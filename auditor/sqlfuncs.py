@@ -20,6 +20,8 @@ import pyarrow as pa
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
+from .coords import SYSTEMS, checkin_distance_m
+
 EARLIEST_BIRTH_YEAR = 1900
 
 
@@ -103,8 +105,41 @@ def register_pseudonym(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     )
 
 
+def _distances(
+    lats: pa.Array,
+    lons: pa.Array,
+    systems: pa.Array,
+    site_lats: pa.Array,
+    site_lons: pa.Array,
+    site_systems: pa.Array,
+) -> pa.Array:
+    """checkin_distance_m over Arrow columns; NULL where a value is missing or a datum unknown."""
+    columns = (lats, lons, systems, site_lats, site_lons, site_systems)
+    out: list[float | None] = []
+    for lat, lon, system, site_lat, site_lon, site_system in zip(
+        *(c.to_pylist() for c in columns), strict=True
+    ):
+        known = system in SYSTEMS and site_system in SYSTEMS
+        if not known or None in (lat, lon, site_lat, site_lon):
+            out.append(None)
+            continue
+        out.append(checkin_distance_m(lat, lon, system, site_lat, site_lon, site_system))
+    return pa.array(out, type=pa.float64())
+
+
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Make ric_valid, ric_region_known and uscc_valid callable from the fact SQL."""
+    """Make ric_valid, ric_region_known, uscc_valid and checkin_distance_m(lat, lon, datum,
+    site_lat, site_lon, site_datum) callable from the fact SQL."""
+    double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
+    con.create_function(  # type: ignore[call-overload]
+        "checkin_distance_m",
+        _distances,
+        [double, double, text, double, double, text],
+        double,
+        type="arrow",
+        null_handling="special",
+        side_effects=False,
+    )
     for name, fn in (
         ("ric_valid", is_valid_ric),
         ("ric_region_known", is_known_ric_region),

@@ -105,16 +105,26 @@ def test_each_programme_s_facts_read_only_its_tables(programme: str) -> None:
         assert q.reads <= allowed, f"{programme}: {q.name} reads {sorted(q.reads - allowed)}"
 
 
-def test_a_rule_judges_a_fact_of_its_own_programme_and_applies_to_no_other() -> None:
+def test_a_rule_judges_a_fact_of_each_programme_it_applies_to_and_no_other() -> None:
+    """Its own programme's, and those whose contract shares it (same fact table name)."""
     from dataclasses import replace
 
     online = load_policy("shanghai-2022")
     for rule in RULES:
-        assert rule.table in {q.name for q in facts.load_fact_queries(programme=rule.programme)}
+        mine = (rule.programme, *rule.shared_with)
         for programme in list_programmes():
-            other = replace(online, programme=programme)
-            if programme != rule.programme:
-                assert not rule.applies_to(other), f"{rule.id} applies to {programme}"
+            applies = replace(rule, when=None).applies_to(replace(online, programme=programme))
+            assert applies == (programme in mine), f"{rule.id} and {programme}"
+            if applies:
+                tables = {q.name for q in facts.load_fact_queries(programme=programme)}
+                assert rule.table in tables, f"{rule.id}: {programme} has no {rule.table}"
+
+
+def test_shared_rules_are_the_voucher_contract_s_list() -> None:
+    shared = {r.id for r in RULES if "training-voucher" in r.shared_with}
+    assert shared == set(load_contract("training-voucher").shared_rules)
+    assert shared == {"BAD_ROW", "BAD_TIMESTAMP", "ORPHAN_RECORD", "ID_INVALID",
+                      "ENTERPRISE_ID_INVALID"}  # fmt: skip
 
 
 def test_the_online_rules_are_today_s_checks_rules_and_facts_checks_facts() -> None:
