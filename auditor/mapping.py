@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contract import TABLES_BY_NAME, Table
+from .contract import ONLINE, Contract, Table
 from .errors import ExportError
 from .resources import checks_dir
 
@@ -51,16 +51,20 @@ class Mapping:
         """The mapping of one table (empty when none is given)."""
         return self.tables.get(name, TableMapping())
 
-    def check_inputs(self, inputs: tuple[Table, ...], adapter: str | None) -> None:
-        """Every `[tables.NAME]` that is no contract table must be one of `inputs`, mapping
-        onto its columns; raise ExportError otherwise."""
+    def check_inputs(
+        self, inputs: tuple[Table, ...], adapter: str | None, contract: Contract = ONLINE
+    ) -> None:
+        """Every `[tables.NAME]` must be a table of the programme's contract or one of
+        `inputs`, mapping onto its columns; raise ExportError otherwise."""
         name = self.path.name if self.path else "mapping"
         by_name = {t.name: t for t in inputs}
+        tables = contract.tables_by_name
         for table, tmap in self.tables.items():
-            if table in TABLES_BY_NAME:
+            if table in tables:
+                _check_columns(table, tables[table], tmap, name)
                 continue
             if table not in by_name:
-                known = [*TABLES_BY_NAME, *by_name]
+                known = [*tables, *by_name]
                 where = f" or inputs of adapter {adapter}" if adapter else ""
                 raise ExportError(
                     f"unknown table {table!r}; tables{where}: {', '.join(known)}", file=name
@@ -115,9 +119,10 @@ def load_mapping(path: Path) -> Mapping:
         file = spec.get("file")
         if file is not None and (not isinstance(file, str) or "/" in file or "\\" in file):
             raise ExportError(f"[tables.{table}] file must be a plain file stem", file=name)
+        # NOTE: the column names are checked once the programme and adapter are known
+        # (check_inputs); two headers onto one column are wrong whatever the programme
         tables[table] = TableMapping(file=file, columns=columns, values=values)
-        if table in TABLES_BY_NAME:  # an adapter's input is checked once the adapter is known
-            _check_columns(table, TABLES_BY_NAME[table], tables[table], name)
+        _check_columns(table, None, tables[table], name)
     adapter = data.get("adapter", {})
     if not isinstance(adapter, dict) or set(adapter) - {"name", "settings"}:
         raise ExportError("[adapter] takes only name and settings", file=name)
@@ -133,12 +138,13 @@ def load_mapping(path: Path) -> Mapping:
     )
 
 
-def _check_columns(table: str, contract: Table, tmap: TableMapping, name: str) -> None:
-    """The mapping of one table names only columns the table has, each at most once."""
-    known = {c.name for c in contract.columns}
+def _check_columns(table: str, contract: Table | None, tmap: TableMapping, name: str) -> None:
+    """The mapping of one table names only columns the table has (when it is given), each at
+    most once."""
+    known = {c.name for c in contract.columns} if contract else None
     targets: dict[str, str] = {}
     for header, target in tmap.columns.items():
-        if target not in known:
+        if known is not None and target not in known:
             raise ExportError(
                 f"[tables.{table}.columns] maps {header!r} to unknown column {target!r}",
                 file=name,
@@ -151,5 +157,5 @@ def _check_columns(table: str, contract: Table, tmap: TableMapping, name: str) -
             )
         targets[target] = header
     for column in tmap.values:
-        if column not in known:
+        if known is not None and column not in known:
             raise ExportError(f"[tables.{table}.values] names unknown column {column!r}", file=name)

@@ -106,7 +106,9 @@ def audit(
     queries = facts.load_fact_queries(programme=policy.programme)
     mapping = resolve_mapping(export_dir, options.mapping)
     adapter, settings = _choose_adapter(mapping, options)
-    mapping.check_inputs(adapter.input_tables if adapter else (), adapter.name if adapter else None)
+    mapping.check_inputs(
+        adapter.input_tables if adapter else (), adapter.name if adapter else None, contract
+    )
     _check_out(export_dir, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -151,6 +153,10 @@ def _run(
     con = gxcompat.connect(db_path)
     validator: Validator | None = None
     try:
+        # NOTE: audits run where there is no network: DuckDB must never fetch an extension.
+        # What the facts use (json, icu for time zones, parquet) is built into the wheel.
+        con.execute("SET autoinstall_known_extensions = false")
+        con.execute("SET autoload_known_extensions = false")
         con.execute("SET memory_limit = ?", [options.memory_limit])
         con.execute("SET temp_directory = ?", [str(spill)])
         con.execute("SET TimeZone = 'Asia/Shanghai'")

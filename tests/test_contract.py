@@ -266,6 +266,27 @@ BAD = {
     ),
     "rules not text": ('rules = ["rules"]\n' + MINIMAL, "`rules` must name a folder of checks/"),
     "facts empty": ('facts = ""\n' + MINIMAL, "`facts` must name a folder of checks/, got ''"),
+    "finding key not an id column": (
+        MINIMAL + '[findings]\nkeys = ["claim_id", "nope"]\n',
+        "findings.keys lists distinct ID columns of the contract's tables; not: ['nope']",
+    ),
+    "finding keys repeated": (
+        MINIMAL + '[findings]\nkeys = ["claim_id", "claim_id"]\n',
+        "findings.keys lists distinct ID columns",
+    ),
+    "unknown report": (
+        MINIMAL + '[outputs]\nreport = "pdf"\n',
+        "outputs.report is one of enterprises, institutions",
+    ),
+    "unknown extra": (
+        MINIMAL + '[outputs]\nextras = ["risk", "fax"]\n',
+        "outputs.extras: ['fax'] are not among",
+    ),
+    "subsidy file missing": (
+        MINIMAL + '[outputs]\nsubsidy = "nowhere.sql"\n',
+        "outputs.subsidy must name a .sql file beside the contract",
+    ),
+    "unknown outputs key": (MINIMAL + "[outputs]\nformat = 1\n", "outputs: unknown key(s)"),
 }
 
 
@@ -278,6 +299,35 @@ def test_facts_and_rules_sit_beside_the_contract_unless_it_names_a_folder(tmp_pa
     assert named.facts_dir == tmp_path / "demo" / "facts"
     voucher = load_contract("training-voucher")
     assert voucher.facts_dir == ROOT / "checks" / "programmes" / "training-voucher" / "facts"
+
+
+def test_keys_default_to_the_claim_key_and_outputs_to_an_enterprise_report(tmp_path: Path) -> None:
+    loaded = load_contract(_write(tmp_path, MINIMAL))
+    assert loaded.keys == ("claim_id",)
+    assert (loaded.report, loaded.extras, loaded.amount_column) == (
+        "enterprises",
+        (),
+        "claimed_amount",
+    )
+    assert loaded.subsidy_file is None  # a contract being written: the audit says so
+    (tmp_path / "demo" / "subsidy.sql").write_text("SELECT 1", encoding="utf-8")
+    assert (
+        load_contract(_write(tmp_path, MINIMAL)).subsidy_file == tmp_path / "demo" / "subsidy.sql"
+    )
+
+
+def test_the_two_programmes_keys_and_outputs() -> None:
+    online, voucher = load_contract("online-subsidy"), load_contract("training-voucher")
+    assert online.keys == ("enterprise_id", "project_id", "person_id")
+    assert online.extras == ("risk", "callbacks", "public_notice")
+    assert voucher.keys == ("institution_id", "class_id", "person_id", "payment_id")
+    assert (voucher.report, voucher.extras, voucher.amount_column) == (
+        "institutions",
+        (),
+        "paid_amount",
+    )
+    assert voucher.shared_rules == ("BAD_ROW", "BAD_TIMESTAMP", "ORPHAN_RECORD", "ID_INVALID",
+                                    "ENTERPRISE_ID_INVALID")  # fmt: skip
 
 
 @pytest.mark.parametrize("case", BAD, ids=list(BAD))
