@@ -80,7 +80,9 @@ class Contract:
     rules_dir: Path | None = field(default=None, compare=False)  # its rules/*.toml
     # [findings] keys: the IDs every finding and reject carries, the organisation first
     keys: tuple[str, ...] = ()
-    shared_rules: tuple[str, ...] = ()  # other programmes' rules it applies too, by ID
+    shared_rules: tuple[str, ...] = ()  # other programmes' rules it applies too, by ID ...
+    # ... with its own summary, message or source where the owner's words do not fit it
+    shared_wording: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
     subsidy_file: Path | None = field(default=None, compare=False)  # [outputs] subsidy
     amount_column: str = "claimed_amount"  # [outputs] amount: the subsidy column paid/claimed
     report: str = "enterprises"  # [outputs] report: one of REPORTS
@@ -212,7 +214,7 @@ def _validate(path: Path, data: dict[str, Any]) -> Contract:
     extras = _texts(outputs.get("extras", []), f"{where}: outputs.extras")
     if unknown := sorted(set(extras) - set(EXTRAS)):
         raise ContractError(f"{where}: outputs.extras: {unknown} are not among {list(EXTRAS)}")
-    shared = _texts(data.get("shared_rules", []), f"{where}: shared_rules")
+    shared = _shared_rules(data.get("shared_rules", {}), f"{where}: shared_rules")
     return Contract(
         programme=path.parent.name,
         title=title.strip(),
@@ -225,11 +227,36 @@ def _validate(path: Path, data: dict[str, Any]) -> Contract:
         rules_dir=folders["rules"],
         keys=keys,
         shared_rules=tuple(shared),
+        shared_wording={k: v for k, v in shared.items() if v},
         subsidy_file=subsidy,
         amount_column=amount,
         report=report,
         extras=tuple(extras),
     )
+
+
+WORDING = ("summary", "message", "source")  # what a programme may reword in a shared rule
+
+
+def _shared_rules(value: Any, at: str) -> dict[str, dict[str, str]]:
+    """[shared_rules]: RULE_ID = { summary = .., message = .., source = .. } (each optional)."""
+    if not isinstance(value, dict):
+        raise ContractError(f"{at}: a table of RULE_ID = {{ summary, message, source }}")
+    for rule_id, words in value.items():
+        if not isinstance(words, dict):
+            raise ContractError(f"{at}.{rule_id}: a table {{ summary, message, source }}")
+        _keys(words, set(WORDING), f"{at}.{rule_id}")
+        if bad := [k for k, v in words.items() if not isinstance(v, str) or not v.strip()]:
+            raise ContractError(f"{at}.{rule_id}: {bad} must be non-empty text")
+    return {str(k): dict(v) for k, v in value.items()}
+
+
+def programme_of_manifest(manifest: dict[str, Any]) -> Contract:
+    """The contract of the programme an audit's manifest.json names (before the voucher
+    programme: online-subsidy)."""
+    policy = manifest.get("policy") if isinstance(manifest, dict) else None
+    name = policy.get("programme") if isinstance(policy, dict) else None
+    return load_contract(str(name) if name else DEFAULT_PROGRAMME)
 
 
 def _finding_keys(

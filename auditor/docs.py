@@ -10,7 +10,9 @@ import functools
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .contract import DEFAULT_PROGRAMME, KINDS, list_programmes, load_contract
 from .policy import Policy, list_policies, load_schema
@@ -57,14 +59,22 @@ def _cell(text: str) -> str:
 
 
 def rules_table() -> str:
-    """Markdown: every rule with severity, table, column, condition and source."""
+    """Markdown: every rule with severity, table, column, condition and source; a shared rule
+    once more for each programme that rewords it (its contract's [shared_rules])."""
     lines = [
         "| rule | programmes | severity | applies when | fact column | expectation | summary | "
         "source |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for r in all_rules():
-        programmes = ", ".join((r.programme, *r.shared_with))
+    rows = [(r, ", ".join((r.programme, *r.shared_with))) for r in all_rules()]
+    for programme in list_programmes():
+        wording = load_contract(programme).shared_wording
+        rows += [
+            (replace(r, **dict[str, Any](wording[r.id])), f"{programme} (its wording)")
+            for r in all_rules()
+            if r.id in wording
+        ]
+    for r, programmes in rows:
         kwargs = ", ".join(
             f"{k}={v['$PARAMETER'] if isinstance(v, dict) else v}"
             for k, v in r.expectation_kwargs.items()

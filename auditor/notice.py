@@ -28,7 +28,8 @@ from typing import Any
 
 import duckdb
 
-from .errors import NoticeError
+from .contract import programme_of_manifest
+from .errors import AuditorError, NoticeError
 from .papers import NAMED_CLAIMS_SQL, NOTICE_HEADERS
 from .privacy import PHONE_IN_TEXT, mask, mask_text, parse_mask
 
@@ -277,6 +278,15 @@ def load_claims(out: Path) -> tuple[list[Claim], tuple[int, int], list[str]]:
         raise NoticeError(f"{out} is not an audit's output (no manifest.json)") from None
     except (json.JSONDecodeError, AttributeError, ValueError) as exc:
         raise NoticeError(f"{manifest_path} is not an auditor manifest: {exc}") from None
+    try:
+        contract = programme_of_manifest(manifest)
+    except AuditorError as exc:
+        raise NoticeError(f"{manifest_path}: {exc}") from None
+    if "public_notice" not in contract.extras:
+        raise NoticeError(
+            f"{out} is an audit of the {contract.programme} programme, which publishes no "
+            "notice of this kind (online-subsidy audits do)"
+        )
     db = out / "audit.duckdb"
     if db.is_file():
         return _claims_from_db(db), id_mask, []

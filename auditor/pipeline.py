@@ -381,6 +381,7 @@ def _manifest(
         "id_mask": options.id_mask,  # how reports and public_notice mask ID numbers
         "policy": {
             "id": policy.id,
+            "programme": policy.programme,
             "title": policy.title,
             "sha256": sha256_of(policy.path) if policy.path else None,
             "parameters": policy.parameters,

@@ -113,12 +113,17 @@ def _shared(programme: str, rules: dict[str, Rule]) -> list[Rule]:
 
 
 def programme_rules(programme: str) -> list[Rule]:
-    """A programme's own rules and those it shares, sorted by ID."""
-    if not load_contract(programme).shared_rules:
+    """A programme's own rules and those it shares (in its contract's wording), by ID."""
+    contract = load_contract(programme)
+    if not contract.shared_rules:
         return load_rules(programme=programme)
     every = {r.id: r for r in all_rules()}
     return sorted(
-        (r for r in every.values() if programme in (r.programme, *r.shared_with)),
+        (
+            replace(r, **dict[str, Any](contract.shared_wording.get(r.id, {})))
+            for r in every.values()
+            if programme in (r.programme, *r.shared_with)
+        ),
         key=lambda r: r.id,
     )
 

@@ -33,7 +33,8 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from .errors import SampleError
+from .contract import programme_of_manifest
+from .errors import AuditorError, SampleError
 from .privacy import mask
 from .resources import checks_dir
 
@@ -262,6 +263,15 @@ def open_audit(out: Path) -> duckdb.DuckDBPyConnection:
     """OUT's audit.duckdb, read-only, after checking OUT is a complete, unredacted audit."""
     if not (out / "manifest.json").is_file():
         raise SampleError(f"{out} is not an audit's output (no manifest.json)")
+    try:
+        contract = programme_of_manifest(json.loads((out / "manifest.json").read_text("utf-8")))
+    except (ValueError, AuditorError) as exc:
+        raise SampleError(f"{out / 'manifest.json'} cannot be read: {exc}") from exc
+    if "risk" not in contract.extras:
+        raise SampleError(
+            f"{out} is an audit of the {contract.programme} programme, which has no risk "
+            "ranking: the call-back sample draws by enterprise risk (online-subsidy audits)"
+        )
     if not (out / DB_NAME).is_file():
         raise SampleError(
             f"{out} has no {DB_NAME}: a redacted audit keeps no names, phones or whole IDs, so "

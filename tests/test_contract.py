@@ -287,6 +287,15 @@ BAD = {
         "outputs.subsidy must name a .sql file beside the contract",
     ),
     "unknown outputs key": (MINIMAL + "[outputs]\nformat = 1\n", "outputs: unknown key(s)"),
+    "shared rules as a list": ('shared_rules = ["BAD_ROW"]\n' + MINIMAL, "shared_rules: a table"),
+    "shared rule rewords a key it may not": (
+        MINIMAL + "[shared_rules.BAD_ROW]\nseverity = 'block'\n",
+        "shared_rules.BAD_ROW: unknown key(s) ['severity']",
+    ),
+    "shared rule with empty wording": (
+        MINIMAL + "[shared_rules.BAD_ROW]\nsummary = ' '\n",
+        "shared_rules.BAD_ROW: ['summary'] must be non-empty text",
+    ),
 }
 
 
@@ -328,6 +337,7 @@ def test_the_two_programmes_keys_and_outputs() -> None:
     )
     assert voucher.shared_rules == ("BAD_ROW", "BAD_TIMESTAMP", "ORPHAN_RECORD", "ID_INVALID",
                                     "ENTERPRISE_ID_INVALID")  # fmt: skip
+    assert set(voucher.shared_wording) == {"BAD_ROW", "BAD_TIMESTAMP", "ORPHAN_RECORD"}
 
 
 @pytest.mark.parametrize("case", BAD, ids=list(BAD))
