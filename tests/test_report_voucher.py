@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from auditor.policy import load_policy
-from auditor.report import render_institution_reports
+from auditor.report import pages, render_institution_reports
 from auditor.report.context import InstitutionContext, VoucherIndexContext
 from auditor.report.pages import fields_of
 from auditor.report.render import environment, page_name
@@ -262,3 +262,14 @@ def test_templates_render_from_their_documented_context_alone() -> None:
     html = env.get_template(index.documented_template).render(**fields_of(index))
     assert "未归属机构" not in html and "未发现问题" in html
     assert InstitutionContext.documented_template == "voucher/institution.html.j2"
+
+
+def test_pages_rendered_by_worker_processes_are_the_same(
+    out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many institutions: pages go to the spawn pool, which must find voucher/ templates too."""
+    monkeypatch.setattr(pages, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pages, "CHUNK", 1)
+    render(tmp_path / "pool")
+    for path in out.rglob("*.html"):
+        assert (tmp_path / "pool" / path.relative_to(out)).read_bytes() == path.read_bytes()

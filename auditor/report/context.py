@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from .checkin_chart import MAX_CLASSES
 from .patterns import DEVICE_TRAINEES, SHARED_DEVICES, TIMELINE_EVENTS, TIMELINE_TRAINEES
+
+LOOSE_FINDINGS = 500  # institution-less findings the voucher index lists (all are counted)
 
 
 def _help(text: str) -> dict[str, str]:
@@ -339,7 +342,9 @@ class VoucherIndexContext:
     loose_paid_yuan: float = field(metadata=_help("yuan paid by them"))
     loose_verified_yuan: float = field(metadata=_help("yuan of them verified payable"))
     loose_findings: list[VoucherFindingView] = field(
-        metadata=_help("findings that name no institution (the first few hundred), by rule")
+        metadata=_help(
+            f"findings that name no institution, blocking first (at most {LOOSE_FINDINGS})"
+        )
     )
     loose_findings_total: int = field(metadata=_help("findings that name no institution"))
     rules_chart_svg: str = field(metadata=_help("inline SVG: findings by rule"))
@@ -366,7 +371,10 @@ class InstitutionContext:
         )
     )
     chart_classes_hidden: int = field(
-        metadata=_help("classes left out of the chart (it draws the most off-site first)")
+        metadata=_help(
+            f"classes left out of the chart: it draws at most {MAX_CLASSES}, "
+            "those with the most off-site check-ins first"
+        )
     )
 
 

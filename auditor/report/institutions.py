@@ -23,6 +23,7 @@ from ..privacy import parse_mask
 from .charts import rules_chart
 from .checkin_chart import MAX_CLASSES, ChartClass, distance_frame
 from .context import (
+    LOOSE_FINDINGS,
     ClassRow,
     InstitutionContext,
     InstitutionRow,
@@ -42,7 +43,6 @@ from .render import (
     page_names,
 )
 
-LOOSE_FINDINGS = 500  # institution-less findings listed on the index (all are counted)
 PAGES_DIR = "institutions"
 
 INSTITUTIONS_SQL = """
