@@ -15,8 +15,9 @@ import duckdb
 import pytest
 
 from auditor.policy import load_policy
-from auditor.report import pages, render_institution_reports
+from auditor.report import pages
 from auditor.report.context import InstitutionContext, VoucherIndexContext
+from auditor.report.institutions import render_institution_reports
 from auditor.report.pages import fields_of
 from auditor.report.render import environment, page_name
 
