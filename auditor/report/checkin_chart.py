@@ -34,7 +34,7 @@ GRID_COLOUR = "#e4e4e4"
 ROW_H = 16.0  # points
 DOT_R = 3.0
 MAX_CLASSES = 40  # rows drawn; the classes with the most off-site check-ins first
-WIDTH_IN, AXIS_IN = 7.2, 0.62
+WIDTH_IN, AXIS_IN = 7.2, 0.7
 LEFT = 0.17  # share of the width left of the axis, for the class IDs
 
 # One (institution, class)'s dots as SVG, y = 0 (the page translates each row). Reads
@@ -159,7 +159,7 @@ def distance_frame() -> DistanceFrame:
         ax.set_xticks(values, labels)
         ax.minorticks_off()
         ax.set_yticks([])
-        ax.set_xlabel("签到点距培训场地的距离（对数刻度）")
+        ax.set_xlabel("签到点距培训场地的距离（对数刻度）", labelpad=6)
         for side in ("bottom", "left", "right"):
             ax.spines[side].set_visible(False)
         fig.canvas.draw()
