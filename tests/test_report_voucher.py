@@ -187,6 +187,7 @@ def test_institution_page_shows_classes_payments_and_findings(out: Path) -> None
     assert "在距场地 25,000 米处签到" in text  # the message
     assert "&#34;distance_m&#34;: 25000.0" in text  # evidence, pretty-printed and escaped
     assert "<td>育婴员</td>" in text and "2021-07-01" in text
+    assert "<td>31.200000, 121.500000（gcj02）</td>" in text
     assert "3 次签到，其中" in text
     assert "<td>P1</td>" not in text  # another institution's payment
 

@@ -282,7 +282,10 @@ class ClassRow:
     end_date: str = field(metadata=_help("last day, YYYY-MM-DD, '' when unknown"))
     feedback_at: str = field(metadata=_help("when the class-opening feedback was filed, '' if not"))
     site_radius_m: int | None = field(metadata=_help("radius of the check-in area, metres"))
-    coord_system: str = field(metadata=_help("datum of the site's coordinates"))
+    site: str = field(
+        metadata=_help("the training site as 'latitude, longitude', 6 decimals; '' when unknown")
+    )
+    coord_system: str = field(metadata=_help("datum of the site's coordinates: wgs84, gcj02, bd09"))
     standard_yuan: float | None = field(metadata=_help("subsidy standard per trainee, yuan"))
     payments: int = field(metadata=_help("payments for the class"))
     payable: int = field(metadata=_help("payments found payable"))

@@ -130,7 +130,8 @@ SELECT ids.institution_id, ids.class_id, c.class_id IS NOT NULL, coalesce(c.cour
        coalesce(CAST(c.feedback_at AS VARCHAR), ''), c.site_radius_m,
        coalesce(c.coord_system, ''), c.standard_amount,
        coalesce(p.payments, 0), coalesce(p.payable, 0), coalesce(p.paid, 0),
-       coalesce(p.verified, 0), coalesce(k.checkins, 0), coalesce(k.off_site, 0)
+       coalesce(p.verified, 0), coalesce(k.checkins, 0), coalesce(k.off_site, 0),
+       coalesce(printf('%.6f, %.6f', CAST(c.site_lat AS DOUBLE), CAST(c.site_lon AS DOUBLE)), '')
 FROM ids
 LEFT JOIN classes c ON c.institution_id = ids.institution_id AND c.class_id = ids.class_id
 LEFT JOIN p ON p.institution_id = ids.institution_id AND p.class_id = ids.class_id
@@ -290,6 +291,7 @@ def _class_row(c: tuple[Any, ...]) -> ClassRow:
         end_date=c[4],
         feedback_at=c[5],
         site_radius_m=None if c[6] is None else int(c[6]),
+        site=c[15],
         coord_system=c[7],
         standard_yuan=None if c[8] is None else float(c[8]),
         payments=int(c[9]),
