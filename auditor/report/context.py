@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from .checkin_chart import MAX_CLASSES
 from .patterns import DEVICE_TRAINEES, SHARED_DEVICES, TIMELINE_EVENTS, TIMELINE_TRAINEES
+
+LOOSE_FINDINGS = 500  # institution-less findings the voucher index lists (all are counted)
 
 
 def _help(text: str) -> dict[str, str]:
@@ -243,7 +246,147 @@ class EnterpriseContext:
     )
 
 
-PAGES = {"index": IndexContext, "enterprise": EnterpriseContext}
+# --- the training-voucher programme's pages (auditor/report/institutions.py) ---
+
+
+@dataclass(frozen=True)
+class InstitutionRow:
+    """One training institution in the voucher index."""
+
+    institution_id: str = field(metadata=_help("Unified Social Credit Code, as exported"))
+    name: str = field(metadata=_help("registered name, '' when not in the institutions table"))
+    district: str = field(metadata=_help("district, '' when not given"))
+    page: str = field(metadata=_help("file name of its page under institutions/"))
+    payments: int = field(metadata=_help("subsidy payments made for its classes"))
+    payable: int = field(metadata=_help("payments found payable"))
+    paid_yuan: float = field(metadata=_help("yuan paid"))
+    verified_yuan: float = field(metadata=_help("yuan verified payable"))
+    unverified_yuan: float = field(metadata=_help("paid minus verified: the index sorts by it"))
+    block: int = field(metadata=_help("blocking findings"))
+    review: int = field(metadata=_help("findings that need review"))
+    info: int = field(metadata=_help("informational findings"))
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """One class (培训班) on an institution's page."""
+
+    class_id: str = field(metadata=_help("class identifier"))
+    known: bool = field(
+        metadata=_help(
+            "the class is in the classes table (else only payments or check-ins name it)"
+        )
+    )
+    course_id: str = field(metadata=_help("training project or course, '' when unknown"))
+    start_date: str = field(metadata=_help("first day, YYYY-MM-DD, '' when unknown"))
+    end_date: str = field(metadata=_help("last day, YYYY-MM-DD, '' when unknown"))
+    feedback_at: str = field(metadata=_help("when the class-opening feedback was filed, '' if not"))
+    site_radius_m: int | None = field(metadata=_help("radius of the check-in area, metres"))
+    site: str = field(
+        metadata=_help("the training site as 'latitude, longitude', 6 decimals; '' when unknown")
+    )
+    coord_system: str = field(metadata=_help("datum of the site's coordinates: wgs84, gcj02, bd09"))
+    standard_yuan: float | None = field(metadata=_help("subsidy standard per trainee, yuan"))
+    payments: int = field(metadata=_help("payments for the class"))
+    payable: int = field(metadata=_help("payments found payable"))
+    paid_yuan: float = field(metadata=_help("yuan paid"))
+    verified_yuan: float = field(metadata=_help("yuan verified payable"))
+    checkins: int = field(metadata=_help("check-ins recorded"))
+    off_site: int = field(metadata=_help("check-ins farther from the site than its radius"))
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """One subsidy payment on an institution's page."""
+
+    payment_id: str = field(metadata=_help("payment identifier"))
+    class_id: str = field(metadata=_help("class paid for"))
+    person_id: str = field(metadata=_help("trainee's ID number, whole: templates mask it"))
+    paid_yuan: float = field(metadata=_help("yuan paid"))
+    payable: bool = field(metadata=_help("whether the payment is payable"))
+    verified_yuan: float = field(metadata=_help("yuan verified payable (0 when blocked)"))
+    blocking_rules: str = field(metadata=_help("rules that block it, comma-separated"))
+
+
+@dataclass(frozen=True)
+class VoucherFindingView:
+    """One finding of the voucher programme, on an institution's page or the index."""
+
+    rule_id: str = field(metadata=_help("rule ID"))
+    severity: str = field(metadata=_help("block | review | info"))
+    institution_id: str = field(metadata=_help("institution, '' for institution-less findings"))
+    class_id: str = field(metadata=_help("class, '' when the finding has none"))
+    person_id: str = field(metadata=_help("trainee's ID number, whole: templates mask it"))
+    payment_id: str = field(metadata=_help("payment, '' when the finding has none"))
+    message: str = field(
+        metadata=_help("the finding in Chinese, with its figures; IDs and phones in it masked")
+    )
+    evidence: str = field(
+        metadata=_help("the facts behind it, pretty-printed JSON; IDs and phones in it masked")
+    )
+
+
+@dataclass(frozen=True)
+class VoucherIndexContext:
+    """The voucher index: every institution, the largest unverified amount first."""
+
+    documented_template = "voucher/index.html.j2"
+    policy_title: str = field(metadata=_help("the policy's title"))
+    policy_id: str = field(metadata=_help("the policy profile's name"))
+    institutions: list[InstitutionRow] = field(
+        metadata=_help("largest paid-minus-verified amount first, then most blocking findings")
+    )
+    rules: list[RuleCount] = field(metadata=_help("rules that fired, most findings first"))
+    payments: int = field(metadata=_help("payments in the export (institution-less ones too)"))
+    payable: int = field(metadata=_help("payable payments"))
+    paid_yuan: float = field(metadata=_help("yuan paid in all"))
+    verified_yuan: float = field(metadata=_help("yuan verified in all"))
+    loose_payments: int = field(metadata=_help("payments that name no institution"))
+    loose_paid_yuan: float = field(metadata=_help("yuan paid by them"))
+    loose_verified_yuan: float = field(metadata=_help("yuan of them verified payable"))
+    loose_findings: list[VoucherFindingView] = field(
+        metadata=_help(
+            f"findings that name no institution, blocking first (at most {LOOSE_FINDINGS})"
+        )
+    )
+    loose_findings_total: int = field(metadata=_help("findings that name no institution"))
+    rules_chart_svg: str = field(metadata=_help("inline SVG: findings by rule"))
+
+
+@dataclass(frozen=True)
+class InstitutionContext:
+    """One institution's page: its classes, payments, findings and check-in distances."""
+
+    documented_template = "voucher/institution.html.j2"
+    policy_title: str = field(metadata=_help("the policy's title"))
+    institution: InstitutionRow = field(metadata=_help("the institution's summary row"))
+    classes: list[ClassRow] = field(metadata=_help("its classes, by class ID"))
+    payments: list[PaymentRow] = field(metadata=_help("its payments, by class, person, payment"))
+    findings: list[VoucherFindingView] = field(
+        metadata=_help("its findings: blocking first, then by class, person, payment, rule")
+    )
+    checkins: int = field(metadata=_help("check-ins in its classes with a known distance"))
+    off_site: int = field(metadata=_help("of them, farther from the site than its radius"))
+    checkin_chart_svg: str = field(
+        metadata=_help(
+            "inline SVG: one row per class, each check-in a dot at its distance from the site "
+            "(log scale), the class's radius a bar, off-site dots red; '' without check-ins"
+        )
+    )
+    chart_classes_hidden: int = field(
+        metadata=_help(
+            f"classes left out of the chart: it draws at most {MAX_CLASSES}, "
+            "those with the most off-site check-ins first"
+        )
+    )
+
+
+PAGES = {
+    "index": IndexContext,
+    "enterprise": EnterpriseContext,
+    "voucher_index": VoucherIndexContext,
+    "institution": InstitutionContext,
+}
 ROWS = (
     EnterpriseRow,
     RuleCount,
@@ -253,6 +396,10 @@ ROWS = (
     RiskTerm,
     SignalCount,
     SignalGroup,
+    InstitutionRow,
+    ClassRow,
+    PaymentRow,
+    VoucherFindingView,
 )
 
 
