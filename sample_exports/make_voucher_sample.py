@@ -812,7 +812,35 @@ def read_tables(folder: Path) -> tuple[dict[str, list[dict[str, str]]], list[tup
     return accepted, rejected
 
 
-def evaluate(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, object]]]:
+@dataclass
+class Subsidy:
+    """A row of subsidy.csv as VOUCHER_SPEC.md defines it."""
+
+    payment_id: str
+    institution_id: str
+    class_id: str
+    person_id: str
+    paid_amount: Decimal
+    payable: bool
+    verified_amount: Decimal
+    blocking_rules: str
+
+
+def _at(text: str) -> dt.datetime:
+    """A timestamp of an accepted row (the contract rejected the row otherwise)."""
+    value = _ts(text)
+    assert value is not None, text
+    return value
+
+
+def _day(text: str) -> dt.date:
+    """A date of an accepted row."""
+    value = _date(text)
+    assert value is not None, text
+    return value
+
+
+def evaluate(folder: Path) -> tuple[list[dict[str, str]], list[Subsidy]]:
     """(findings as intended.csv rows, one subsidy row per accepted payment)."""
     t, rejected = read_tables(folder)
     vouchers = {v["voucher_id"]: v for v in t["vouchers"]}
@@ -820,14 +848,14 @@ def evaluate(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, object]
     inst_of = {k: v["institution_id"] for k, v in classes.items()}
     enrol = {(e["class_id"], e["person_id"]): e for e in t["enrolments"]}
     units = sorted(set(enrol) | {(p["class_id"], p["person_id"]) for p in t["payments"]})
-    payments = sorted(t["payments"], key=lambda p: (_ts(p["paid_at"]), p["payment_id"]))
+    payments = sorted(t["payments"], key=lambda p: (_at(p["paid_at"]), p["payment_id"]))
 
     def voucher_of(p: dict[str, str]) -> str:
         e = enrol.get((p["class_id"], p["person_id"]))
         return p["voucher_id"] or (e["voucher_id"] if e else "")
 
     def deadline(cid: str) -> dt.datetime:
-        start = _date(classes[cid]["start_date"])
+        start = _day(classes[cid]["start_date"])
         return T.combine(start - dt.timedelta(days=LEAD_DAYS), dt.time(23, 59, 59))
 
     out: list[dict[str, str]] = []
@@ -846,7 +874,7 @@ def evaluate(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, object]
             fire("LATE_FEEDBACK", cid)
     meetings: dict[str, list[dt.datetime]] = {}
     for m in t["class_meetings"]:
-        meetings.setdefault(m["class_id"], []).append(_ts(m["starts_at"]))
+        meetings.setdefault(m["class_id"], []).append(_at(m["starts_at"]))
     checkins: dict[tuple[str, str], list[dict[str, str]]] = {}
     for ch in t["checkins"]:
         checkins.setdefault((ch["class_id"], ch["person_id"]), []).append(ch)
@@ -864,11 +892,13 @@ def evaluate(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, object]
         if (
             e
             and e["voucher_id"] in vouchers
-            and _ts(e["registered_at"]).date() > _date(vouchers[e["voucher_id"]]["valid_until"])
+            and _at(e["registered_at"]).date() > _day(vouchers[e["voucher_id"]]["valid_until"])
         ):
             fire("VOUCHER_EXPIRED", cid, pid)
-        fb = classes[cid]["feedback_at"]
-        if (fb and _ts(fb) > deadline(cid)) or (e and _ts(e["registered_at"]) > deadline(cid)):
+        feedback = classes[cid]["feedback_at"]
+        if (feedback and _at(feedback) > deadline(cid)) or (
+            e and _at(e["registered_at"]) > deadline(cid)
+        ):
             fire("LATE_REGISTRATION", cid, pid)
         mine = checkins.get((cid, pid), [])
         times = [_ts(ch["checked_in_at"]) for ch in mine]
@@ -908,12 +938,13 @@ def evaluate(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, object]
             fire("AMOUNT_WRONG", cid, pid, pay)
     paid_vouchers = {voucher_of(p) for p in payments}
     holder_unit = {e["voucher_id"]: (e["class_id"], e["person_id"]) for e in t["enrolments"]}
-    for v in t["vouchers"]:
-        cid, _ = holder_unit.get(v["voucher_id"], ("", ""))
-        if v["voucher_id"] in paid_vouchers and not v["written_off_at"]:
-            fire("WRITE_OFF_MISSING", cid, v["person_id"])
-        if v["written_off_at"] and v["voucher_id"] not in paid_vouchers:
-            fire("WRITE_OFF_WITHOUT_PAYMENT", cid, v["person_id"])
+    for row in t["vouchers"]:
+        vid, holder = row["voucher_id"], row["person_id"]
+        cid, _ = holder_unit.get(vid, ("", ""))
+        if vid in paid_vouchers and not row["written_off_at"]:
+            fire("WRITE_OFF_MISSING", cid, holder)
+        if row["written_off_at"] and vid not in paid_vouchers:
+            fire("WRITE_OFF_WITHOUT_PAYMENT", cid, holder)
     for _table, row in rejected:
         fire(
             "BAD_ROW", row.get("class_id", ""), row.get("person_id", ""), row.get("payment_id", "")
@@ -923,16 +954,16 @@ def evaluate(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, object]
     for ch in t["checkins"]:
         groups.setdefault((ch["class_id"], ch["person_id"]), []).append(ch)
     for (cid, pid), rows in groups.items():
-        if any(_ts(r["checked_in_at"]) is None or _ts(r["checked_in_at"]) >= end_of_as_of
-               for r in rows):  # fmt: skip
+        when = [_ts(r["checked_in_at"]) for r in rows]
+        if any(w is None or w >= end_of_as_of for w in when):
             fire("BAD_TIMESTAMP", cid, pid)
         if cid not in classes or (cid, pid) not in set(units):
             fire("ORPHAN_RECORD", cid, pid)
 
     # subsidy: payable unless a block finding touches the payment
     blocks = [f for f in out if SEVERITY[f["rule_id"]] == "block"]
-    subsidy = []
-    for p in sorted(t["payments"], key=lambda p: p["payment_id"]):
+    subsidy: list[Subsidy] = []
+    for p in sorted(t["payments"], key=lambda q: q["payment_id"]):
         cid, pid, pay = p["class_id"], p["person_id"], p["payment_id"]
         inst = inst_of.get(cid, "")
         hit = sorted({
@@ -945,9 +976,7 @@ def evaluate(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, object]
         amount = Decimal(p["amount"])
         exp = expected[pay]
         verified = Decimal("0.00") if hit else (amount if exp is None else min(amount, exp))
-        subsidy.append(dict(payment_id=pay, institution_id=inst, class_id=cid, person_id=pid,
-                            paid_amount=amount, payable=not hit, verified_amount=verified,
-                            blocking_rules=",".join(hit)))  # fmt: skip
+        subsidy.append(Subsidy(pay, inst, cid, pid, amount, not hit, verified, ",".join(hit)))
     return out, subsidy
 
 
@@ -972,13 +1001,12 @@ def yuan(v: Decimal) -> str:
     return f"{v:,.2f}"
 
 
-def readme(x: Export, findings: list[dict[str, str]], subsidy: list[dict[str, object]]) -> str:
+def readme(x: Export, findings: list[dict[str, str]], subsidy: list[Subsidy]) -> str:
     m = x.meta
     names = {r["institution_id"]: r["name"] for r in x.rows["institutions"]}
     letter = {m["ia"]: "A", m["ib"]: "B", m["ic"]: "C", m["id"]: "D"}
     by_pid = {s["pid"]: s["name"] for s in x.story}
     pays = {r["payment_id"]: r for r in x.rows["payments"]}
-    sub = {s["payment_id"]: s for s in subsidy}
     lines = [
         "# Sample export: Shanghai 2021 training vouchers (`shanghai-voucher-2021`)",
         "",
@@ -1040,7 +1068,7 @@ def readme(x: Export, findings: list[dict[str, str]], subsidy: list[dict[str, ob
         for k in x.rows["classes"]:
             if k["institution_id"] != iid:
                 continue
-            kk = x.classes[k["class_id"]]
+            kk = x.classes[str(k["class_id"])]
             lines.append(
                 f"- `{k['class_id']}` {k['course_id']}: {kk.days[0]:%a %d %b} to "
                 f"{kk.days[-1]:%a %d %b %Y}, {len(kk.days)} meetings "
@@ -1052,15 +1080,13 @@ def readme(x: Export, findings: list[dict[str, str]], subsidy: list[dict[str, ob
         lines += ["", "| class | person | ID | designed | findings | payments (payable, verified) |",
                   "|---|---|---|---|---|---|"]  # fmt: skip
         for s in x.story:
-            k = x.classes[s["class_id"]]
-            if k.inst != iid:
+            if x.classes[s["class_id"]].inst != iid:
                 continue
-            mine = [sub[p] for p in sorted(sub) if sub[p]["person_id"] == s["pid"]
-                    and sub[p]["class_id"] == s["class_id"]]  # fmt: skip
+            mine = [q for q in subsidy if (q.class_id, q.person_id) == (s["class_id"], s["pid"])]
             paid = (
                 "; ".join(
-                    f"{q['payment_id']} {yuan(q['paid_amount'])} "
-                    f"({'yes' if q['payable'] else 'no'}, {yuan(q['verified_amount'])})"
+                    f"{q.payment_id} {yuan(q.paid_amount)} "
+                    f"({'yes' if q.payable else 'no'}, {yuan(q.verified_amount)})"
                     for q in mine
                 )
                 or "—"
@@ -1068,6 +1094,8 @@ def readme(x: Export, findings: list[dict[str, str]], subsidy: list[dict[str, ob
             lines.append(f"| {s['class_id']} | {s['name']} | {mask(s['pid'])} | "
                          f"{s['designed']} | {s['findings']} | {paid} |")  # fmt: skip
         lines.append("")
+    lines += checkin_section(x)
+    lines += ["", DECISIONS, ""]
     lines += [
         "## Every intended finding",
         "",
@@ -1121,12 +1149,12 @@ def readme(x: Export, findings: list[dict[str, str]], subsidy: list[dict[str, ob
     all_n = all_p = 0
     all_paid = all_ver = Decimal("0.00")
     for iid in [m["ia"], m["ib"], m["ic"], m["id"]]:
-        rows = [s for s in subsidy if s["institution_id"] == iid]
-        n, p = len(rows), sum(1 for s in rows if s["payable"])
-        paid = sum((s["paid_amount"] for s in rows), Decimal("0.00"))
-        ver = sum((s["verified_amount"] for s in rows), Decimal("0.00"))
-        all_n, all_p, all_paid, all_ver = all_n + n, all_p + p, all_paid + paid, all_ver + ver
-        lines.append(f"| {letter[iid]} {names[iid]} | {n} | {yuan(paid)} | {p} | {yuan(ver)} |")
+        rows = [s for s in subsidy if s.institution_id == iid]
+        n, p = len(rows), sum(1 for s in rows if s.payable)
+        paid_sum = sum((s.paid_amount for s in rows), Decimal("0.00"))
+        ver = sum((s.verified_amount for s in rows), Decimal("0.00"))
+        all_n, all_p, all_paid, all_ver = all_n + n, all_p + p, all_paid + paid_sum, all_ver + ver
+        lines.append(f"| {letter[iid]} {names[iid]} | {n} | {yuan(paid_sum)} | {p} | {yuan(ver)} |")
     lines.append(f"| **all** | **{all_n}** | **{yuan(all_paid)}** | **{all_p}** | "
                  f"**{yuan(all_ver)}** |")  # fmt: skip
     lines += [
@@ -1138,6 +1166,41 @@ def readme(x: Export, findings: list[dict[str, str]], subsidy: list[dict[str, ob
     return "\n".join(_wrap(line) for line in lines)
 
 
+def checkin_section(x: Export) -> list[str]:
+    """What the fact table checkin_facts should hold: one row per check-in with a known class."""
+    sites = {r["class_id"]: r for r in x.rows["classes"]}
+    known = [c for c in x.rows["checkins"] if c["class_id"] in sites]
+    pairs: dict[tuple[str, str], int] = {}
+    inside: list[float] = []
+    outside: list[float] = []
+    raw: list[float] = []
+    for c in known:
+        k = sites[c["class_id"]]
+        pair = (str(c["coord_system"]), str(k["coord_system"]))
+        pairs[pair] = pairs.get(pair, 0) + 1
+        here = (float(str(c["lat"])), float(str(c["lon"])))
+        site = (float(str(k["site_lat"])), float(str(k["site_lon"])))
+        d = checkin_distance_m(*here, pair[0], *site, pair[1])
+        (outside if d > int(str(k["site_radius_m"])) else inside).append(d)
+        if pair[0] != pair[1]:
+            raw.append(checkin_distance_m(*here, "wgs84", *site, "wgs84"))
+    mix = ", ".join(f"{n} {a} on a {b} site" for (a, b), n in sorted(pairs.items()))
+    return [
+        "## Check-ins (`checkin_facts`)",
+        "",
+        f"checkins.csv has {len(x.rows['checkins'])} rows; {len(known)} have a known class and "
+        f"so a row in checkin_facts ({mix}). Converted to WGS-84 (auditor/coords.py), "
+        f"{len(inside)} lie {min(inside):.1f} to {max(inside):.1f} m from their site, inside "
+        f"every radius (100 to 300 m); {len(outside)} is off site, "
+        f"{', '.join(f'{d:,.1f} m' for d in outside)} away (韦立新, CHECKIN_OFF_SITE). Compared "
+        f"unconverted, every check-in in another datum than its site's would be "
+        f"{min(raw):,.0f} m or more away. The row for class SH21MH09 has no class, so no "
+        "checkin_facts row; 彭玉兰's row with the unreadable time has one, with an empty "
+        "checked_in_at and off_site false.",
+        "",
+    ]
+
+
 def _wrap(line: str) -> str:
     """Prose at 100 columns, as in sample_exports/README.md; table rows and list items as they are."""
     if line.startswith(("|", "#")) or "\n" in line or len(line) <= 100:
@@ -1145,6 +1208,31 @@ def _wrap(line: str) -> str:
     indent = "  " if line.startswith("- ") else ""
     return textwrap.fill(line, 100, subsequent_indent=indent, break_on_hyphens=False,
                          break_long_words=False)  # fmt: skip
+
+
+DECISIONS = """
+## Where VOUCHER_SPEC.md leaves room: what this sample assumes
+
+- **Which findings touch a payment.** A block finding that names a payment touches that payment
+  only; one without a payment_id touches the payments of its class and person. Otherwise 马丽娟's
+  VOUCHER_PAID_TWICE (on the later payment) would also block the earlier one through "its
+  class+person", and the spec says the earliest stands.
+- **AMOUNT_WRONG fires with VOUCHER_MISSING and VOUCHER_NOT_SUBSIDY** by the spec's own words (no
+  voucher or no ratio: fires); it is review, and both payments are blocked anyway.
+- **Keys of a voucher finding** (WRITE_OFF_MISSING, WRITE_OFF_WITHOUT_PAYMENT): the holder as
+  person_id, and the institution and class of the voucher's enrolment; no payment_id. If the
+  audit's fact gives fewer keys, compare these two on (rule_id, person_id).
+- **BAD_ROW on a payments row** carries the row's class_id, person_id and payment_id (and the
+  class's institution). The rejected payment is not in subsidy.csv and is no voucher's payment:
+  郭芳's voucher, not written off, fires nothing else.
+- **BAD_TIMESTAMP and ORPHAN_RECORD** are one finding per (class, person) group of check-ins, as
+  the online programme's record_facts groups them; the check-in for the unknown class
+  SH21MH09 has no institution.
+- **An unreadable check-in time** counts for no meeting's window (彭玉兰 has a valid check-in for
+  every meeting besides it) but is still a check-in for CHECKIN_OFF_SITE (it is at the site).
+- **Audit date**: any day from 2021-12-31 on; the last record (a write-off) is on 16 December.""".strip(
+    "\n"
+)
 
 
 LOOK_ALIKES = """

@@ -148,8 +148,8 @@ def test_intended_findings_are_the_specifications(generator: ModuleType) -> None
     assert sorted(map(key, findings)) == sorted(map(key, intended))
     assert {f["rule_id"] for f in intended} == ALL_RULES
     assert CLEAN_INSTITUTION not in {f["institution_id"] for f in intended}
-    clean = [s for s in subsidy if s["institution_id"] == CLEAN_INSTITUTION]
-    assert clean and all(s["payable"] for s in clean)
+    clean = [s for s in subsidy if s.institution_id == CLEAN_INSTITUTION]
+    assert clean and all(s.payable for s in clean)
     ids = {f["person_id"] for f in intended if f["rule_id"] == "ID_INVALID"}
     assert ids == {BAD_PERSON}
     assert [f["institution_id"] for f in intended if f["rule_id"] == "ENTERPRISE_ID_INVALID"] == [
