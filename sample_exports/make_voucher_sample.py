@@ -236,13 +236,11 @@ class Export:
         return offset(*self.classes[cid].site, dist * math.cos(bearing), dist * math.sin(bearing))
 
     def attend(self, cid: str, p: Person, *, times: dict[int, dt.datetime] | None = None,
-               skip: frozenset[int] = frozenset(), away: dict[int, tuple[float, float]] | None = None,
+               away: dict[int, tuple[float, float]] | None = None,
                apps: dict[int, str] | None = None) -> None:  # fmt: skip
-        """A check-in 3 to 25 minutes before each meeting, at the site (`times`, `away`, `apps`
-        and `skip` change single meetings, by index)."""
+        """A check-in 3 to 25 minutes before each meeting, at the site (`times`, `away` and
+        `apps` change single meetings, by index)."""
         for i, (starts, _ends) in enumerate(self.classes[cid].meetings):
-            if i in skip:
-                continue
             h = jitter(cid, p.pid, i, "when")
             at = starts - dt.timedelta(minutes=3 + h % 23, seconds=(h >> 8) % 60)
             at = (times or {}).get(i, at)
@@ -323,7 +321,8 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def weekdays(first: dt.date, n: int) -> list[dt.date]:
+def consecutive_days(first: dt.date, n: int) -> list[dt.date]:
+    """`n` days in a row from `first` (classes meet on weekends too)."""
     return [first + dt.timedelta(days=i) for i in range(n)]
 
 
@@ -355,7 +354,7 @@ def build() -> Export:
 
     # ===== A: clean, with every boundary's innocent look-alike =================================
     # A1 育婴员: Mon 12 - Fri 16 April, 09:00-12:00; registration deadline Fri 9 April 23:59:59.
-    x.klass(Klass("SH21HP01", ia, "4-10-01-02 育婴员（五级）", weekdays(D(2021, 4, 12), 5),
+    x.klass(Klass("SH21HP01", ia, "4-10-01-02 育婴员（五级）", consecutive_days(D(2021, 4, 12), 5),
                   morning, noon, T(2021, 4, 6, 10, 12), SITES["A"], "wgs84", 200,
                   Decimal("1500.00")))  # fmt: skip
     a = [
@@ -416,7 +415,7 @@ def build() -> Export:
 
     # A2 中式烹调师: Mon 13 - Thu 16 September, 09:00-12:00; the same building, its site taken
     # from Baidu Maps (BD-09); the feedback is filed at the last second before the deadline.
-    x.klass(Klass("SH21HP02", ia, "4-03-02-01 中式烹调师（五级）", weekdays(D(2021, 9, 13), 4),
+    x.klass(Klass("SH21HP02", ia, "4-03-02-01 中式烹调师（五级）", consecutive_days(D(2021, 9, 13), 4),
                   morning, noon, T(2021, 9, 10, 23, 59, 59), SITES["A"], "bd09", 300,
                   Decimal("1380.35")))  # fmt: skip
     a2 = [
@@ -442,7 +441,7 @@ def build() -> Export:
 
     # ===== B: voucher problems =================================================================
     # B1 电工: evening class Mon 17 - Fri 21 May 18:30-21:30 (deadline Fri 14 May 23:59:59).
-    x.klass(Klass("SH21PD01", ib, "6-31-01-03 电工（五级）", weekdays(D(2021, 5, 17), 5),
+    x.klass(Klass("SH21PD01", ib, "6-31-01-03 电工（五级）", consecutive_days(D(2021, 5, 17), 5),
                   dt.time(18, 30), dt.time(21, 30), T(2021, 5, 10, 15, 0), SITES["B"], "bd09",
                   150, Decimal("1800.00")))  # fmt: skip
     b = [
@@ -513,7 +512,7 @@ def build() -> Export:
     )
 
     # B2 中式面点师: Mon 14 - Fri 18 June 13:30-16:30 (deadline Fri 11 June 23:59:59).
-    x.klass(Klass("SH21PD02", ib, "4-03-02-02 中式面点师（五级）", weekdays(D(2021, 6, 14), 5),
+    x.klass(Klass("SH21PD02", ib, "4-03-02-02 中式面点师（五级）", consecutive_days(D(2021, 6, 14), 5),
                   dt.time(13, 30), dt.time(16, 30), T(2021, 6, 8, 9, 40), SITES["B"], "wgs84",
                   250, Decimal("1300.00")))  # fmt: skip
     b2 = [
@@ -586,7 +585,7 @@ def build() -> Export:
 
     # ===== C: schedule and identity problems; its credit code's check character is wrong =======
     # C1 保育员: Thu 10 - Sun 13 June 13:30-16:30; deadline Mon 7 June 23:59:59.
-    x.klass(Klass("SH21XH01", ic, "4-10-01-03 保育员（五级）", weekdays(D(2021, 6, 10), 4),
+    x.klass(Klass("SH21XH01", ic, "4-10-01-03 保育员（五级）", consecutive_days(D(2021, 6, 10), 4),
                   dt.time(13, 30), dt.time(16, 30), T(2021, 6, 4, 16, 20), SITES["C"], "wgs84",
                   120, Decimal("1200.00")))  # fmt: skip
     c1 = [
@@ -637,7 +636,7 @@ def build() -> Export:
 
     # C2 养老护理员: Mon 18 - Thu 21 October 09:00-12:00; feedback filed Sat 16 Oct, after the
     # deadline Fri 15 Oct 23:59:59: LATE_FEEDBACK, and LATE_REGISTRATION for each enrolment.
-    x.klass(Klass("SH21XH02", ic, "4-10-01-05 养老护理员（五级）", weekdays(D(2021, 10, 18), 4),
+    x.klass(Klass("SH21XH02", ic, "4-10-01-05 养老护理员（五级）", consecutive_days(D(2021, 10, 18), 4),
                   morning, noon, T(2021, 10, 16, 9, 30), SITES["C"], "bd09", 200,
                   Decimal("1600.00")))  # fmt: skip
     x.intend("LATE_FEEDBACK", "SH21XH02")
@@ -658,7 +657,7 @@ def build() -> Export:
 
     # C3 美容师: Mon 15 - Wed 17 November 13:30-16:30; no feedback filed at all:
     # LATE_FEEDBACK only (a missing feedback does not make the registrations late).
-    x.klass(Klass("SH21XH03", ic, "4-10-03-01 美容师（五级）", weekdays(D(2021, 11, 15), 3),
+    x.klass(Klass("SH21XH03", ic, "4-10-03-01 美容师（五级）", consecutive_days(D(2021, 11, 15), 3),
                   dt.time(13, 30), dt.time(16, 30), None, SITES["C"], "wgs84", 180,
                   Decimal("1400.00")))  # fmt: skip
     x.intend("LATE_FEEDBACK", "SH21XH03")
@@ -673,7 +672,7 @@ def build() -> Export:
 
     # ===== D: attendance problems ==============================================================
     # D1 养老护理员: Mon 5 - Fri 9 July 09:00-12:00, a small site (100 m); deadline Fri 2 July.
-    x.klass(Klass("SH21MH01", id_, "4-10-01-05 养老护理员（五级）", weekdays(D(2021, 7, 5), 5),
+    x.klass(Klass("SH21MH01", id_, "4-10-01-05 养老护理员（五级）", consecutive_days(D(2021, 7, 5), 5),
                   morning, noon, T(2021, 6, 28, 11, 0), SITES["D"], "wgs84", 100,
                   Decimal("1600.00")))  # fmt: skip
     d = [
