@@ -1094,7 +1094,7 @@ def readme(x: Export, findings: list[dict[str, str]], subsidy: list[Subsidy]) ->
                          f"{s['designed']} | {s['findings']} | {paid} |")  # fmt: skip
         lines.append("")
     lines += checkin_section(x)
-    lines += ["", DECISIONS, ""]
+    lines += [DECISIONS, ""]
     lines += [
         "## Every intended finding",
         "",
