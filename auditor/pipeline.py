@@ -46,7 +46,7 @@ class AuditRun:
     out: Path
     exit_code: int = 0
     timings: dict[str, float] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int | float] = field(default_factory=dict)  # yuan.* may have fen
     outcomes: list[RuleOutcome] = field(default_factory=list)
     ingested: IngestResult | None = None
     as_of: dt.date | None = None
@@ -330,10 +330,15 @@ def _count(con: duckdb.DuckDBPyConnection, run: AuditRun, contract: Contract) ->
             "claims": sub[0],
             "claims.payable": sub[1],
             "enterprises": sub[2],
-            "yuan.claimed": int(sub[3]),
-            "yuan.verified": int(sub[4]),
+            "yuan.claimed": _yuan(sub[3]),
+            "yuan.verified": _yuan(sub[4]),
         }
     )
+
+
+def _yuan(amount: Any) -> int | float:
+    """A sum of yuan for counts: whole yuan as an int (online amounts), else to the fen."""
+    return int(amount) if amount == int(amount) else round(float(amount), 2)
 
 
 def _manifest(
