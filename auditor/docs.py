@@ -28,7 +28,14 @@ def contract_tables(programme: str = DEFAULT_PROGRAMME) -> str:
         f"{contract.title}. Defined in `checks/programmes/{programme}/contract.toml`.\n",
         f"- Claim (the unit of payment): one row of `{contract.claim_table}`, by {key}.",
         f"- Activity tables (an unreadable time is kept and reported as `BAD_TIMESTAMP`): "
-        f"{activity}.\n",
+        f"{activity}.",
+        f"- Findings, rejects and their papers carry: "
+        f"{', '.join(f'`{k}`' for k in contract.keys)}.",
+        f"- `subsidy.csv` (`{contract.subsidy_file.name if contract.subsidy_file else '—'}`) "
+        f"has one row per claim; amount column `{contract.amount_column}`; report: "
+        f"{contract.report}; extras: {', '.join(contract.extras) or 'none'}.",
+        f"- Rules shared from another programme: "
+        f"{', '.join(f'`{r}`' for r in contract.shared_rules) or 'none'}.\n",
     ]
     for t in contract.tables:
         need = "required" if t.required else "optional (absent = no rows)"
