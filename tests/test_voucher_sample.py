@@ -16,18 +16,11 @@ from types import ModuleType
 import pytest
 from stdnum.cn import ric, uscc
 
+from auditor.contract import load_contract
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_exports" / "shanghai-voucher-2021"
-TABLES = [
-    "vouchers",
-    "institutions",
-    "classes",
-    "class_meetings",
-    "enrolments",
-    "checkins",
-    "assessments",
-    "payments",
-]
+TABLES = [t.name for t in load_contract("training-voucher").tables]
 # The deliberate bad identifiers (README.md): 胡晓丽's resident ID and institution C's credit code.
 BAD_PERSON = "310110199311113461"
 BAD_INSTITUTION = "52310104MJ50672151"
