@@ -26,5 +26,11 @@ FROM (
         ) AS distance_m,
         c.site_radius_m
     FROM checkins k
-    JOIN classes c ON c.class_id = k.class_id
+    -- NOTE: one site per class even if the export repeats a class_id (the first row's)
+    JOIN (
+        SELECT * FROM (
+            SELECT *, row_number() OVER (PARTITION BY class_id ORDER BY _row) AS nth FROM classes
+        ) numbered
+        WHERE nth = 1
+    ) c ON c.class_id = k.class_id
 ) measured

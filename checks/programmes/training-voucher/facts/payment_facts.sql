@@ -22,6 +22,13 @@ voucher AS (
     FROM vouchers
     GROUP BY voucher_id
 ),
+-- NOTE: one row per class even if the export repeats a class_id, so a payment stays one row
+class_one AS (
+    SELECT class_id, min(institution_id) AS institution_id,
+           min(standard_amount) AS standard_amount
+    FROM classes
+    GROUP BY class_id
+),
 paid AS (
     SELECT
         p.payment_id,
@@ -56,7 +63,7 @@ priced AS (
         CAST(round(c.standard_amount * v.ratio, 2) AS DECIMAL(14, 2)) AS expected_amount,
         CASE WHEN pa.class_id IS NULL THEN 1 ELSE 0 END AS not_passed
     FROM ranked r
-    LEFT JOIN classes c ON c.class_id = r.class_id
+    LEFT JOIN class_one c ON c.class_id = r.class_id
     LEFT JOIN voucher v ON v.voucher_id = r.voucher_id
     LEFT JOIN passed pa ON pa.class_id = r.class_id AND pa.person_id = r.person_id
 )
