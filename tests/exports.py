@@ -8,14 +8,22 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from auditor.contract import TABLES
+from auditor.contract import ONLINE, Contract
 
 CLEAN_WORLD = Path(__file__).parent / "rules" / "_clean_world.toml"
+# One clean world file per programme: the online one above, the others in their case folders
+# (tests/rules/<programme>/_clean_world.toml); each holds a section per policy.
+CLEAN_WORLDS = (CLEAN_WORLD, *sorted(CLEAN_WORLD.parent.glob("*/_clean_world.toml")))
 
 
 def clean_world(policy: str) -> dict[str, list[dict[str, Any]]]:
-    """The clean world's rows for one policy: a fresh copy each call."""
-    return tomllib.loads(CLEAN_WORLD.read_text(encoding="utf-8"))[policy]
+    """The clean world's rows for one policy, from whichever file has its section: a fresh copy
+    each call."""
+    for path in CLEAN_WORLDS:
+        worlds = tomllib.loads(path.read_text(encoding="utf-8"))
+        if policy in worlds:
+            return worlds[policy]
+    raise KeyError(f"no clean world for policy {policy!r} in {[str(p) for p in CLEAN_WORLDS]}")
 
 
 def cell(value: Any) -> str:
@@ -31,10 +39,13 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def write_export(folder: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
-    """Write TABLE.csv for every contract table (header only when it has no rows)."""
+def write_export(
+    folder: Path, tables: dict[str, list[dict[str, Any]]], contract: Contract | None = None
+) -> Path:
+    """Write TABLE.csv for every table of the contract (default: the online programme's),
+    header only when it has no rows."""
     folder.mkdir(parents=True, exist_ok=True)
-    for table in TABLES:
+    for table in (contract or ONLINE).tables:
         rows = tables.get(table.name, [])
         names = [c.name for c in table.columns]
         with (folder / f"{table.name}.csv").open("w", encoding="utf-8", newline="") as fh:
@@ -58,10 +69,13 @@ def write_rows(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
-def write_inputs(folder: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
-    """Write every table that is not a contract table (an adapter's inputs) as TABLE.csv."""
-    contract = {t.name for t in TABLES}
+def write_inputs(
+    folder: Path, tables: dict[str, list[dict[str, Any]]], contract: Contract | None = None
+) -> Path:
+    """Write every table that is not a table of the contract (default: the online programme's),
+    i.e. an adapter's inputs, as TABLE.csv."""
+    names = {t.name for t in (contract or ONLINE).tables}
     for name, rows in tables.items():
-        if name not in contract and rows:
+        if name not in names and rows:
             write_rows(folder / f"{name}.csv", rows)
     return folder
