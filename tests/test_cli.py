@@ -100,16 +100,23 @@ def test_policies_and_rules_list() -> None:
         policies.output
     )
     vouchers = runner.invoke(cli, ["rules", "--policy", "shanghai-voucher-2021"])
-    assert vouchers.exit_code == 0 and vouchers.output == ""  # no online rule applies to vouchers
+    listed = {line.split("\t")[0] for line in vouchers.output.splitlines()}
+    assert vouchers.exit_code == 0 and len(listed) == 18
+    assert {"CHECKIN_OFF_SITE", "BAD_ROW", "ID_INVALID"} <= listed  # its own and shared ones
+    assert "NO_QA" not in listed and "HOURS_SHORT" not in listed  # no online-only rule
+    orphan = next(line for line in vouchers.output.splitlines() if line.startswith("ORPHAN"))
+    assert "签到记录" in orphan  # a shared rule in the voucher contract's wording
 
 
-def test_auditing_with_the_voucher_profile_says_not_yet(tmp_path: Path) -> None:
+def test_auditing_with_the_voucher_profile_asks_for_the_voucher_tables(tmp_path: Path) -> None:
+    write_export(tmp_path / "e", clean_world("shanghai-2022"))  # an online export
     result = CliRunner().invoke(
         cli,
-        ["audit", str(tmp_path), "--policy", "shanghai-voucher-2021", "--out", str(tmp_path / "o")],
-    )
+        ["audit", str(tmp_path / "e"), "--policy", "shanghai-voucher-2021", "--out",
+         str(tmp_path / "o")],
+    )  # fmt: skip
     assert result.exit_code == 2
-    assert "programme training-voucher has its export contract" in result.output
+    assert "missing table file(s): vouchers{" in result.output
     assert not (tmp_path / "o").exists()
 
 
