@@ -13,6 +13,8 @@ import pytest
 from tests.exports import clean_world, write_export
 
 ROOT = Path(__file__).resolve().parent.parent
+# NOTE: one worker builds the wheel once for both tests (an in-tree build is not shared safely)
+pytestmark = pytest.mark.xdist_group("wheel")
 
 
 @pytest.fixture(scope="module")
