@@ -76,7 +76,8 @@ def load_fact_queries(
         ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
         reads = frozenset(t.name for t in tree.find_all(exp.Table)) - ctes
         queries[path.stem] = FactQuery(path.stem, sql, reads, _grain(sql))
-    graph = {n: {r for r in q.reads if r in queries} for n, q in queries.items()}
+    # NOTE: sorted, so that the order is the same in every process (sets of str are not)
+    graph = {n: sorted(r for r in q.reads if r in queries) for n, q in sorted(queries.items())}
     try:
         order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as exc:
