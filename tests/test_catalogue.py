@@ -10,9 +10,9 @@ import pytest
 
 from auditor import facts, sqlfuncs
 from auditor.contract import list_programmes, load_contract
-from auditor.findings import POLICY_SCALARS
+from auditor.findings import POLICY_SCALARS, policy_scalars
 from auditor.policy import list_policies, load_policy
-from auditor.rules import all_rules, load_rules
+from auditor.rules import all_rules, load_rules, programme_rules
 from tests.exports import clean_world, write_export
 
 RULES = all_rules()  # every programme's
@@ -69,6 +69,47 @@ def test_message_and_evidence_names_resolve(rule, fact_columns) -> None:
     names = (*rule.placeholders, *rule.evidence, *rule.evidence_optional)
     missing = [n for n in names if n not in known]
     assert not missing, f"{rule.id}: unknown names {missing}"
+
+
+@pytest.fixture(scope="module")
+def voucher_fact_columns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list]]:
+    """The voucher programme's fact tables built from its sample export."""
+    from auditor.ingest import ingest
+    from auditor.mapping import Mapping
+
+    tmp = tmp_path_factory.mktemp("voucher-cat")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    sqlfuncs.register(con)
+    facts.load_dialect(con)
+    export = ROOT / "sample_exports" / "shanghai-voucher-2021"
+    ingest(con, export, Mapping(), tmp, contract=load_contract("training-voucher"))
+    facts.load_policy_tables(con, load_policy("shanghai-voucher-2021"), dt.date(2021, 12, 31))
+    facts.load_reference_tables(con)
+    queries = facts.load_fact_queries(programme="training-voucher")
+    facts.materialize(con, queries)
+    out: dict[str, dict[str, list]] = {}
+    for q in queries:
+        rel = con.execute(f"SELECT * FROM {q.name}")
+        names = [d[0] for d in rel.description]
+        rows = rel.fetchall()
+        out[q.name] = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+    return out
+
+
+VOUCHER = programme_rules("training-voucher")  # its own and the shared ones, in its wording
+
+
+@pytest.mark.parametrize("rule", VOUCHER, ids=[r.id for r in VOUCHER])
+def test_voucher_rule_columns_exist_never_null_and_messages_resolve(
+    rule, voucher_fact_columns
+) -> None:
+    table = voucher_fact_columns.get(rule.table)
+    assert table, f"{rule.id}: the voucher sample leaves {rule.table} empty or missing"
+    assert all(v is not None for v in table[rule.column]), f"{rule.id}: {rule.column} is NULL"
+    known = set(table) | policy_scalars("training-voucher")
+    names = (*rule.placeholders, *rule.evidence, *rule.evidence_optional)
+    assert not [n for n in names if n not in known], f"{rule.id}: unknown names"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
