@@ -41,6 +41,11 @@ def test_a_profile_without_programme_audits_the_online_one(tmp_path: Path) -> No
     assert mine.parameters == load_policy("shanghai-2022").parameters
 
 
+VOUCHER_PARAMETERS = (
+    "registration_lead_days = 3\ncheckin_minutes_before = 60\ncheckin_minutes_after = 15\n"
+)
+
+
 def _voucher_profile(tmp_path: Path, parameters: str) -> Path:
     path = tmp_path / "vouchers.toml"
     path.write_text(
@@ -51,9 +56,13 @@ def _voucher_profile(tmp_path: Path, parameters: str) -> Path:
 
 
 def test_a_voucher_profile_is_validated_against_the_voucher_schema(tmp_path: Path) -> None:
-    policy = load_policy(_voucher_profile(tmp_path, "registration_lead_days = 3\n"))
+    policy = load_policy(_voucher_profile(tmp_path, VOUCHER_PARAMETERS))
     assert policy.programme == "training-voucher"
-    assert policy.parameters == {"registration_lead_days": 3}
+    assert policy.parameters == {
+        "registration_lead_days": 3,
+        "checkin_minutes_before": 60,
+        "checkin_minutes_after": 15,
+    }
     assert policy.requires == {}
 
 
@@ -70,11 +79,14 @@ def test_an_online_profile_renamed_to_vouchers_fails_on_the_online_parameters(
         load_policy(_profile(tmp_path, 'programme = "training-voucher"\n'))
     assert "unknown parameters ['import_deadline_workdays', " in str(err.value)
     assert "'subsidy_yuan', 'window_months'] for programme" in str(err.value)
-    assert "for programme training-voucher; known: ['registration_lead_days']" in str(err.value)
+    assert (
+        "for programme training-voucher; known: ['checkin_minutes_after', "
+        "'checkin_minutes_before', 'registration_lead_days']" in str(err.value)
+    )
 
 
 def test_an_online_requirement_is_unknown_to_vouchers(tmp_path: Path) -> None:
-    path = _voucher_profile(tmp_path, "registration_lead_days = 3\n[requires]\nqa = true\n")
+    path = _voucher_profile(tmp_path, VOUCHER_PARAMETERS + "[requires]\nqa = true\n")
     with pytest.raises(PolicyError, match=r"\[requires\] takes only \[\] \(programme training"):
         load_policy(path)
 
@@ -109,12 +121,14 @@ def test_an_unknown_programme_is_refused_naming_the_file_and_the_programmes(
     assert "online-subsidy, training-voucher" in known
 
 
-def test_auditing_a_programme_without_rules_yet_stops_before_reading(tmp_path: Path) -> None:
-    policy = _voucher_profile(tmp_path, "registration_lead_days = 3\n")
+def test_a_voucher_profile_audits_the_voucher_tables_and_checks_the_export_first(
+    tmp_path: Path,
+) -> None:
+    """A user's voucher profile runs the voucher programme; a missing export stops it early."""
+    policy = _voucher_profile(tmp_path, VOUCHER_PARAMETERS)
     out = tmp_path / "out"
     with pytest.raises(AuditorError) as err:
         audit(tmp_path / "no-export", policy, out)
     assert err.value.exit_code == 2
-    assert "programme training-voucher has its export contract" in str(err.value)
-    assert "audits online-subsidy only" in str(err.value)
+    assert "does not exist" in str(err.value)
     assert not out.exists()
