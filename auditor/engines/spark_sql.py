@@ -1,0 +1,260 @@
+"""DuckDB fact SQL -> Spark SQL: macro expansion by AST substitution, then sqlglot.
+
+The facts are written for DuckDB and call the macros of checks/facts/_dialect.sql. For Spark,
+each macro call is replaced by the macro's body with its arguments substituted (sqlglot AST, not
+text): the Spark body from checks/engines/spark/dialect.sql when that file names the macro (its
+DuckDB body does not transpile faithfully), else the DuckDB body. Then sqlglot writes Spark SQL
+(read="duckdb", write="spark", unsupported constructs raise), after the rewrites below, each of
+which keeps DuckDB's result:
+
+- `/` is DuckDB's: always DOUBLE (Spark keeps DECIMAL / DECIMAL a DECIMAL) and NULL when
+  dividing by zero: `try_divide(CAST(a AS DOUBLE), CAST(b AS DOUBLE))`.
+- `round(x, n)` of a DOUBLE is DuckDB's `std::round(x * 10^n) / 10^n` (Spark rounds the
+  shortest decimal text of x, so round(1.005, 2) is 1.01 there and 1.0 in DuckDB); a DECIMAL
+  is rounded half away from zero by both, left as it is. Which arguments are DOUBLE is worked
+  out from the expression (a division, a DOUBLE literal, a column a caller says is DOUBLE).
+- A RANGE window frame whose offset is a scalar subquery (sig_lockstep, sig_regularity read
+  the one-row `policy` table there) gets the subquery's value as a literal: Spark takes only
+  literal offsets. The caller evaluates the subquery (`scalar`).
+- `CAST(explode(xs) AS T)` (DuckDB's `CAST(unnest(...) AS T)`) becomes
+  `explode(transform(xs, x -> CAST(x AS T)))`: Spark does not nest a generator in a cast.
+
+NULL ordering (DuckDB sorts NULLs last, Spark first for ASC), concat's NULLs, string_agg and
+count(*) FILTER are sqlglot's own transpilation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel
+from sqlglot.tokens import TokenType
+
+from ..errors import RuleError
+from ..resources import checks_dir
+
+SPARK_DIALECT_FILE = Path("engines") / "spark" / "dialect.sql"  # under checks/
+MACRO_PREFIX = "__macro__"
+_MACRO = re.compile(
+    r"CREATE\s+OR\s+REPLACE\s+MACRO\s+(\w+)\s*\(([^)]*)\)\s+AS\s+(.*?);\s*$",
+    re.IGNORECASE | re.DOTALL | re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class Macro:
+    name: str
+    params: tuple[str, ...]
+    body: exp.Expression
+    dialect: str  # the dialect its body is written in
+
+
+def _statements(text: str) -> list[str]:
+    """The file's statements, comments dropped (a comment line never holds a statement)."""
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("--")]
+    return [s.strip() + ";" for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";")]
+
+
+def parse_macros(path: Path, dialect: str, names: Iterable[str] = ()) -> dict[str, Macro]:
+    """`CREATE OR REPLACE MACRO name(args) AS expr;` statements of `path`, bodies parsed.
+
+    `names`: macros whose calls inside these bodies are macro calls (DuckDB bodies may call
+    other macros; a Spark body's calls are Spark's own functions).
+    """
+    macros: dict[str, Macro] = {}
+    for statement in _statements(path.read_text(encoding="utf-8")):
+        match = _MACRO.match(statement.strip())
+        if not match:
+            raise RuleError(f"{path.name}: not a macro definition: {statement[:80]}")
+        name, params, body = match.group(1).lower(), match.group(2), match.group(3)
+        body = mark_macro_calls(body, set(names) | {name}, dialect) if names else body
+        try:
+            tree = sqlglot.parse_one(body, read=dialect)
+        except sqlglot.errors.ParseError as exc:
+            raise RuleError(f"{path.name}: macro {name} does not parse: {exc}") from exc
+        macros[name] = Macro(name, tuple(p.strip() for p in params.split(",")), tree, dialect)
+    return macros
+
+
+def mark_macro_calls(sql: str, names: set[str], dialect: str = "duckdb") -> str:
+    """Rename each call of a macro in `names` to __macro__<name>, so that sqlglot parses it as
+    an anonymous function rather than a built-in of the same name (add_months, raise_error).
+    Uses sqlglot's tokenizer: names inside strings and comments stay as they are."""
+    tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+    # NOTE: positions are in characters of `sql`; edit from the end so earlier ones hold
+    edits = []
+    for this, after in zip(tokens, tokens[1:], strict=False):
+        if after.token_type == TokenType.L_PAREN and this.text.lower() in names:
+            edits.append((this.start, this.end + 1, MACRO_PREFIX + this.text.lower()))
+    for start, end, text in reversed(edits):
+        sql = sql[:start] + text + sql[end:]
+    return sql
+
+
+def _wrap(arg: exp.Expression) -> exp.Expression:
+    simple = (exp.Column, exp.Literal, exp.Func, exp.Paren, exp.Cast, exp.Null, exp.Boolean)
+    return arg if isinstance(arg, simple) else exp.Paren(this=arg)
+
+
+def expand_macros(tree: exp.Expression, macros: dict[str, Macro]) -> exp.Expression:
+    """Replace every __macro__<name>(args) by the macro's body with the args substituted."""
+    for _ in range(20):  # macros may call macros; 20 levels is far beyond any real nesting
+        calls = [
+            node
+            for node in tree.find_all(exp.Anonymous)
+            if str(node.this).lower().startswith(MACRO_PREFIX)
+        ]
+        if not calls:
+            return tree
+        for call in calls:
+            name = str(call.this).lower()[len(MACRO_PREFIX) :]
+            macro = macros.get(name)
+            if macro is None:
+                raise RuleError(f"macro {name} has no definition")
+            args = call.expressions
+            if len(args) != len(macro.params):
+                raise RuleError(f"macro {name} takes {len(macro.params)} arguments")
+            bound = dict(zip(macro.params, args, strict=True))
+
+            def substitute(node: exp.Expression, bound: dict[str, exp.Expression] = bound) -> Any:
+                if isinstance(node, exp.Column) and not node.table and node.name in bound:
+                    return _wrap(bound[node.name].copy())
+                return node
+
+            body = macro.body.copy().transform(substitute)
+            replacement = _wrap(body) if not isinstance(call.parent, exp.Paren) else body
+            if call is tree:
+                tree = replacement
+            else:
+                call.replace(replacement)
+    raise RuleError("macros nest more than 20 deep (a macro calls itself?)")
+
+
+@dataclass
+class SparkDialect:
+    """The macros for Spark: Spark bodies where given, DuckDB bodies otherwise."""
+
+    macros: dict[str, Macro]
+    names: set[str]
+    spark_bodies: frozenset[str]
+
+    @classmethod
+    def load(cls, facts_folder: Path | None = None, spark_file: Path | None = None) -> SparkDialect:
+        duck_path = (facts_folder or checks_dir() / "facts") / "_dialect.sql"
+        spark_path = spark_file or checks_dir() / SPARK_DIALECT_FILE
+        names = {
+            m.group(1).lower()
+            for s in _statements(duck_path.read_text(encoding="utf-8"))
+            if (m := _MACRO.match(s.strip()))
+        }
+        duck = parse_macros(duck_path, "duckdb", names)
+        spark = parse_macros(spark_path, "spark")
+        unknown = set(spark) - set(duck)
+        if unknown:
+            raise RuleError(f"{spark_path.name}: macros not in _dialect.sql: {sorted(unknown)}")
+        return cls({**duck, **spark}, names, frozenset(spark))
+
+
+def _is_double(node: exp.Expression, double_columns: frozenset[str]) -> bool:
+    """Whether DuckDB types `node` DOUBLE (as far as the expression shows)."""
+    if isinstance(node, exp.Paren):
+        return _is_double(node.this, double_columns)
+    if isinstance(node, exp.Div):
+        return True
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "try_divide":
+        return True  # a division already rewritten
+    if isinstance(node, exp.Literal) and not node.is_string:
+        return "e" in node.this.lower()
+    if isinstance(node, exp.Cast):
+        return node.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)
+    if isinstance(node, exp.Column):
+        return node.name.lower() in double_columns
+    if isinstance(node, (exp.Max, exp.Min, exp.Sum, exp.Abs, exp.Coalesce, exp.Neg)):
+        return any(_is_double(a, double_columns) for a in node.iter_expressions())
+    if isinstance(node, exp.Case):
+        branches = [i.args.get("true") for i in node.args.get("ifs", [])]
+        branches.append(node.args.get("default"))
+        return any(b is not None and _is_double(b, double_columns) for b in branches)
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
+        return _is_double(node.this, double_columns) or _is_double(node.expression, double_columns)
+    return False
+
+
+def _double(node: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=node, to=exp.DataType.build("DOUBLE"))
+
+
+def to_spark(
+    sql: str,
+    dialect: SparkDialect,
+    scalar: Callable[[str], Any] | None = None,
+    double_columns: Iterable[str] = (),
+) -> str:
+    """The Spark SQL of one fact's DuckDB SELECT.
+
+    `scalar(spark_sql)`: the value of a one-row, one-column query (a window offset's subquery).
+    `double_columns`: names of DOUBLE columns the query reads (from its input tables), so that
+    round() of them is rounded as DuckDB rounds a DOUBLE.
+    """
+    doubles = frozenset(c.lower() for c in double_columns)
+    tree = sqlglot.parse_one(mark_macro_calls(sql, dialect.names), read="duckdb")
+    tree = expand_macros(tree, dialect.macros)
+    doubles = doubles | _double_aliases(tree, doubles)
+
+    def rewrite(node: exp.Expression) -> Any:
+        if isinstance(node, exp.WindowSpec) and str(node.args.get("kind") or "").lower() == "range":
+            for side in ("start", "end"):
+                offset = node.args.get(side)
+                if isinstance(offset, (exp.Subquery, exp.Select)):
+                    if scalar is None:
+                        raise RuleError("a window offset is a subquery and no value is given")
+                    query = offset.this if isinstance(offset, exp.Subquery) else offset
+                    value = scalar(query.sql(dialect="spark"))
+                    if not isinstance(value, int) or value < 0:
+                        raise RuleError(f"window offset {query.sql()} is {value!r}, not a count")
+                    node.set(side, exp.Literal.number(value))
+            return node
+        if isinstance(node, exp.Div):
+            return exp.Anonymous(
+                this="try_divide", expressions=[_double(node.this), _double(node.expression)]
+            )
+        if isinstance(node, exp.Round) and _is_double(node.this, doubles):
+            digits = node.args.get("decimals")
+            n = int(digits.this) if isinstance(digits, exp.Literal) else 0
+            if digits is not None and not isinstance(digits, exp.Literal):
+                raise RuleError("round() of a DOUBLE to a computed number of digits")
+            scale = exp.Literal.number(f"1e{n}")
+            scaled = exp.Round(this=exp.Mul(this=_wrap(node.this), expression=scale))
+            return exp.Paren(this=exp.Div(this=scaled, expression=scale.copy()))
+        if isinstance(node, exp.Cast) and isinstance(node.this, exp.Explode):
+            items = node.this.this
+            var = exp.to_identifier("x")
+            cast = exp.Cast(this=exp.column(var), to=node.to.copy())
+            lam = exp.Lambda(this=cast, expressions=[var])
+            return exp.Explode(this=exp.Anonymous(this="transform", expressions=[items, lam]))
+        return node
+
+    # NOTE: transform() is bottom-up: round() is rewritten after the divisions inside it, so
+    # _is_double sees those as DOUBLE casts... and as try_divide calls, hence the check above
+    # on the DuckDB tree (doubles) and the Anonymous case in _is_double.
+    tree = tree.transform(rewrite)
+    return tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
+
+
+def _double_aliases(tree: exp.Expression, doubles: frozenset[str]) -> frozenset[str]:
+    """Names of the query's own columns (CTE and subquery aliases) that are DOUBLE."""
+    found = set(doubles)
+    for _ in range(10):  # aliases built from aliases: repeat until nothing new
+        before = len(found)
+        for alias in tree.find_all(exp.Alias):
+            if _is_double(alias.this, frozenset(found)):
+                found.add(alias.alias.lower())
+        if len(found) == before:
+            break
+    return frozenset(found - doubles)
