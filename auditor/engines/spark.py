@@ -42,7 +42,7 @@ SESSION_CONF = {
     "spark.sql.timestampType": "TIMESTAMP_NTZ",
     "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
     "spark.sql.ansi.enabled": "true",  # an overflow or bad cast stops, as in DuckDB
-    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.shuffle.partitions": "2",
     "spark.sql.adaptive.enabled": "true",
 }
 

@@ -16,6 +16,7 @@ which keeps DuckDB's result:
 - A RANGE window frame whose offset is a scalar subquery (sig_lockstep, sig_regularity read
   the one-row `policy` table there) gets the subquery's value as a literal: Spark takes only
   literal offsets. The caller evaluates the subquery (`scalar`).
+- `row_number()` (and rank, dense_rank) is BIGINT, as in DuckDB (Spark's is INT).
 - `CAST(explode(xs) AS T)` (DuckDB's `CAST(unnest(...) AS T)`) becomes
   `explode(transform(xs, x -> CAST(x AS T)))`: Spark does not nest a generator in a cast.
 
@@ -186,6 +187,9 @@ def _is_double(node: exp.Expression, double_columns: frozenset[str]) -> bool:
     return False
 
 
+_RANKS = {"rank", "dense_rank", "row_number"}
+
+
 def _double(node: exp.Expression) -> exp.Expression:
     return exp.Cast(this=node, to=exp.DataType.build("DOUBLE"))
 
@@ -232,6 +236,10 @@ def to_spark(
             scale = exp.Literal.number(f"1e{n}")
             scaled = exp.Round(this=exp.Mul(this=_wrap(node.this), expression=scale))
             return exp.Paren(this=exp.Div(this=scaled, expression=scale.copy()))
+        if isinstance(node, exp.Window) and isinstance(
+            node.this, (exp.RowNumber, exp.Anonymous)
+        ) and (isinstance(node.this, exp.RowNumber) or node.this.name.lower() in _RANKS):
+            return exp.Cast(this=node, to=exp.DataType.build("BIGINT"))
         if isinstance(node, exp.Cast) and isinstance(node.this, exp.Explode):
             items = node.this.this
             var = exp.to_identifier("x")
