@@ -76,8 +76,8 @@ def register_functions(spark: Any) -> None:
         ("ric_region_known", sqlfuncs.is_known_ric_region),
         ("uscc_valid", sqlfuncs.is_valid_uscc),
     ):
-        spark.udf.register(name, arrow_udf(sqlfuncs._vectorised(fn), "boolean"))
-    spark.udf.register("checkin_distance_m", arrow_udf(sqlfuncs._distances, "double"))
+        spark.udf.register(name, arrow_udf(sqlfuncs._vectorised(fn), "boolean"))  # type: ignore[call-overload]
+    spark.udf.register("checkin_distance_m", arrow_udf(sqlfuncs._distances, "double"))  # type: ignore[call-overload]
 
 
 def input_tables(programme: str = DEFAULT_PROGRAMME) -> list[str]:
@@ -119,12 +119,29 @@ def run_facts(
             for f in spark.table(t).schema.fields
             if f.dataType.simpleString() in ("double", "float")
         }
-        sql = to_spark(q.sql, dialect, scalar=lambda s: _scalar(spark, s), double_columns=doubles)
+        steps: list[tuple[str, str]] = []
+        prefix = f"__{q.name}__"
+        sql = to_spark(
+            q.sql,
+            dialect,
+            scalar=lambda s: _scalar(spark, s),
+            double_columns=doubles,
+            steps=steps,
+            prefix=prefix,
+        )
         target = out / f"{q.name}.parquet"
+        kept = []
         try:
+            for name, step in steps:  # CTEs read more than once: each computed once
+                kept.append(spark.sql(step).localCheckpoint())
+                kept[-1].createOrReplaceTempView(name)
             spark.sql(sql).write.mode("overwrite").parquet(str(target))
         except Exception as exc:  # Spark's AnalysisException and friends: name the fact
             raise RuleError(f"fact file {q.name}.sql failed on Spark: {exc}") from exc
+        finally:
+            for (name, _), frame in zip(steps, kept, strict=False):
+                spark.catalog.dropTempView(name)
+                frame.unpersist()
         spark.read.parquet(str(target)).createOrReplaceTempView(q.name)
         seconds[q.name] = round(time.perf_counter() - start, 3)
     return seconds

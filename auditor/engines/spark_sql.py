@@ -26,6 +26,7 @@ count(*) FILTER are sqlglot's own transpilation.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ _MACRO = re.compile(
 class Macro:
     name: str
     params: tuple[str, ...]
-    body: exp.Expression
+    body: exp.Expr
     dialect: str  # the dialect its body is written in
 
 
@@ -90,7 +91,7 @@ def mark_macro_calls(sql: str, names: set[str], dialect: str = "duckdb") -> str:
     tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
     # NOTE: positions are in characters of `sql`; edit from the end so earlier ones hold
     edits = []
-    for this, after in zip(tokens, tokens[1:], strict=False):
+    for this, after in itertools.pairwise(tokens):
         if after.token_type == TokenType.L_PAREN and this.text.lower() in names:
             edits.append((this.start, this.end + 1, MACRO_PREFIX + this.text.lower()))
     for start, end, text in reversed(edits):
@@ -98,12 +99,12 @@ def mark_macro_calls(sql: str, names: set[str], dialect: str = "duckdb") -> str:
     return sql
 
 
-def _wrap(arg: exp.Expression) -> exp.Expression:
+def _wrap(arg: exp.Expr) -> exp.Expr:
     simple = (exp.Column, exp.Literal, exp.Func, exp.Paren, exp.Cast, exp.Null, exp.Boolean)
     return arg if isinstance(arg, simple) else exp.Paren(this=arg)
 
 
-def expand_macros(tree: exp.Expression, macros: dict[str, Macro]) -> exp.Expression:
+def expand_macros(tree: exp.Expr, macros: dict[str, Macro]) -> exp.Expr:
     """Replace every __macro__<name>(args) by the macro's body with the args substituted."""
     for _ in range(20):  # macros may call macros; 20 levels is far beyond any real nesting
         calls = [
@@ -123,7 +124,7 @@ def expand_macros(tree: exp.Expression, macros: dict[str, Macro]) -> exp.Express
                 raise RuleError(f"macro {name} takes {len(macro.params)} arguments")
             bound = dict(zip(macro.params, args, strict=True))
 
-            def substitute(node: exp.Expression, bound: dict[str, exp.Expression] = bound) -> Any:
+            def substitute(node: exp.Expr, bound: dict[str, exp.Expr] = bound) -> Any:
                 if isinstance(node, exp.Column) and not node.table and node.name in bound:
                     return _wrap(bound[node.name].copy())
                 return node
@@ -162,7 +163,7 @@ class SparkDialect:
         return cls({**duck, **spark}, names, frozenset(spark))
 
 
-def _is_double(node: exp.Expression, double_columns: frozenset[str]) -> bool:
+def _is_double(node: exp.Expr, double_columns: frozenset[str]) -> bool:
     """Whether DuckDB types `node` DOUBLE (as far as the expression shows)."""
     if isinstance(node, exp.Paren):
         return _is_double(node.this, double_columns)
@@ -190,7 +191,7 @@ def _is_double(node: exp.Expression, double_columns: frozenset[str]) -> bool:
 _RANKS = {"rank", "dense_rank", "row_number"}
 
 
-def _double(node: exp.Expression) -> exp.Expression:
+def _double(node: exp.Expr) -> exp.Expr:
     return exp.Cast(this=node, to=exp.DataType.build("DOUBLE"))
 
 
@@ -199,19 +200,24 @@ def to_spark(
     dialect: SparkDialect,
     scalar: Callable[[str], Any] | None = None,
     double_columns: Iterable[str] = (),
+    steps: list[tuple[str, str]] | None = None,
+    prefix: str = "",
 ) -> str:
     """The Spark SQL of one fact's DuckDB SELECT.
 
     `scalar(spark_sql)`: the value of a one-row, one-column query (a window offset's subquery).
     `double_columns`: names of DOUBLE columns the query reads (from its input tables), so that
     round() of them is rounded as DuckDB rounds a DOUBLE.
+    `steps`: when given, a query whose CTEs are read more than once is split: each CTE is
+    appended as (prefix + name, its Spark SQL), to be materialised as a view of that name in
+    order, and the returned SQL is the final SELECT reading them.
     """
     doubles = frozenset(c.lower() for c in double_columns)
     tree = sqlglot.parse_one(mark_macro_calls(sql, dialect.names), read="duckdb")
     tree = expand_macros(tree, dialect.macros)
     doubles = doubles | _double_aliases(tree, doubles)
 
-    def rewrite(node: exp.Expression) -> Any:
+    def rewrite(node: exp.Expr) -> Any:
         if isinstance(node, exp.WindowSpec) and str(node.args.get("kind") or "").lower() == "range":
             for side in ("start", "end"):
                 offset = node.args.get(side)
@@ -236,9 +242,11 @@ def to_spark(
             scale = exp.Literal.number(f"1e{n}")
             scaled = exp.Round(this=exp.Mul(this=_wrap(node.this), expression=scale))
             return exp.Paren(this=exp.Div(this=scaled, expression=scale.copy()))
-        if isinstance(node, exp.Window) and isinstance(
-            node.this, (exp.RowNumber, exp.Anonymous)
-        ) and (isinstance(node.this, exp.RowNumber) or node.this.name.lower() in _RANKS):
+        if (
+            isinstance(node, exp.Window)
+            and isinstance(node.this, (exp.RowNumber, exp.Anonymous))
+            and (isinstance(node.this, exp.RowNumber) or node.this.name.lower() in _RANKS)
+        ):
             return exp.Cast(this=node, to=exp.DataType.build("BIGINT"))
         if isinstance(node, exp.Cast) and isinstance(node.this, exp.Explode):
             items = node.this.this
@@ -252,10 +260,50 @@ def to_spark(
     # _is_double sees those as DOUBLE casts... and as try_divide calls, hence the check above
     # on the DuckDB tree (doubles) and the Anonymous case in _is_double.
     tree = tree.transform(rewrite)
+    if steps is not None:
+        tree, split = _split_ctes(tree, prefix)
+        steps.extend(split)
     return tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
 
 
-def _double_aliases(tree: exp.Expression, doubles: frozenset[str]) -> frozenset[str]:
+def _split_ctes(tree: exp.Expr, prefix: str) -> tuple[exp.Expr, list[tuple[str, str]]]:
+    """When a CTE is read more than once, every CTE as its own step (name, Spark SQL), read by
+    the later ones under `prefix` + its name; `tree` keeps only its final SELECT.
+
+    NOTE: Spark inlines a CTE at each reference, so a chain of CTEs each read twice
+    (sig_lockstep: suspects, candidates, members) is computed again for every path through
+    it; materialising each once (on the executors) keeps the work linear. The result is the
+    same: the facts' CTEs are deterministic (every row_number() ordering is total).
+    """
+    with_ = tree.args.get("with_") or tree.args.get("with")
+    if not isinstance(with_, exp.With) or with_.recursive:
+        return tree, []
+    names = [cte.alias_or_name for cte in with_.expressions]
+    reads = [t for t in tree.find_all(exp.Table) if not t.db and t.name in names]
+    if all(sum(t.name == n for t in reads) < 2 for n in names):
+        return tree, []
+
+    def renamer(visible: list[str]) -> Callable[[exp.Expr], Any]:
+        # a CTE sees only the CTEs defined before it; any other name is a table
+        def rename(node: exp.Expr) -> Any:
+            if isinstance(node, exp.Table) and not node.db and node.name in visible:
+                alias = exp.TableAlias(this=exp.to_identifier(node.alias or node.name))
+                return exp.Table(this=exp.to_identifier(prefix + node.name), alias=alias)
+            return node
+
+        return rename
+
+    steps = []
+    for i, cte in enumerate(with_.expressions):
+        body = cte.this.transform(renamer(names[:i]))
+        sql = body.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
+        steps.append((prefix + cte.alias_or_name, sql))
+    tree = tree.copy()
+    tree.set("with_" if "with_" in tree.args else "with", None)
+    return tree.transform(renamer(names)), steps
+
+
+def _double_aliases(tree: exp.Expr, doubles: frozenset[str]) -> frozenset[str]:
     """Names of the query's own columns (CTE and subquery aliases) that are DOUBLE."""
     found = set(doubles)
     for _ in range(10):  # aliases built from aliases: repeat until nothing new
