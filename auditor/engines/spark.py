@@ -13,17 +13,20 @@ calls, so the ID and credit-code checks are python-stdnum's in both engines.
 
 from __future__ import annotations
 
+import decimal
+import math
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from .. import facts, sqlfuncs
 from ..contract import DEFAULT_PROGRAMME
 from ..errors import RuleError
-from .spark_sql import SparkDialect, to_spark
+from .spark_sql import DUCKDB_ROUND, SparkDialect, to_spark
 
 INSTALL_HINT = (
     "pyspark is not installed: run `make setup-spark` (pyspark from the `spark` dependency "
@@ -77,7 +80,28 @@ def register_functions(spark: Any) -> None:
         ("uscc_valid", sqlfuncs.is_valid_uscc),
     ):
         spark.udf.register(name, arrow_udf(sqlfuncs._vectorised(fn), "boolean"))  # type: ignore[call-overload]
+    spark.udf.register(DUCKDB_ROUND, arrow_udf(_round_doubles, "double"))  # type: ignore[call-overload]
     spark.udf.register("checkin_distance_m", arrow_udf(sqlfuncs._distances, "double"))  # type: ignore[call-overload]
+
+
+_EXACT = decimal.Context(prec=1200)  # a double's exact value has at most ~1100 digits
+
+
+def round_double(x: float | None, digits: int | None) -> float | None:
+    """DuckDB's round(DOUBLE, n): the double's exact binary value rounded half away from zero
+    (checked against DuckDB on 20,000 values, ties included). Spark's round() rounds the
+    shortest decimal text instead (round(0.35, 1): DuckDB 0.3, Spark 0.4)."""
+    if x is None or digits is None:
+        return None
+    if math.isnan(x) or math.isinf(x):
+        return x
+    step = decimal.Decimal(1).scaleb(-digits)
+    return float(decimal.Decimal(x).quantize(step, decimal.ROUND_HALF_UP, _EXACT))
+
+
+def _round_doubles(xs: pa.Array, digits: pa.Array) -> pa.Array:
+    pairs = zip(xs.to_pylist(), digits.to_pylist(), strict=True)
+    return pa.array([round_double(x, n) for x, n in pairs], type=pa.float64())
 
 
 def input_tables(programme: str = DEFAULT_PROGRAMME) -> list[str]:

@@ -7,12 +7,15 @@ DuckDB body does not transpile faithfully), else the DuckDB body. Then sqlglot w
 (read="duckdb", write="spark", unsupported constructs raise), after the rewrites below, each of
 which keeps DuckDB's result:
 
-- `/` is DuckDB's: always DOUBLE (Spark keeps DECIMAL / DECIMAL a DECIMAL) and NULL when
-  dividing by zero: `try_divide(CAST(a AS DOUBLE), CAST(b AS DOUBLE))`.
-- `round(x, n)` of a DOUBLE is DuckDB's `std::round(x * 10^n) / 10^n` (Spark rounds the
-  shortest decimal text of x, so round(1.005, 2) is 1.01 there and 1.0 in DuckDB); a DECIMAL
-  is rounded half away from zero by both, left as it is. Which arguments are DOUBLE is worked
-  out from the expression (a division, a DOUBLE literal, a column a caller says is DOUBLE).
+- `/` is DuckDB's: always DOUBLE (Spark keeps DECIMAL / DECIMAL a DECIMAL), and IEEE's
+  inf, -inf or NaN for a zero divisor (Spark: NULL, or an error in ANSI mode):
+  `CAST(a AS DOUBLE) / CAST(b AS DOUBLE)` with a CASE for the zero divisor.
+- `round(x, n)` of a DOUBLE rounds x's exact binary value half away from zero in DuckDB
+  (round(0.35, 1) = 0.3: 0.35 is 0.34999999999999997...), while Spark rounds its shortest
+  decimal text (0.4). It becomes duckdb_round_double(x, n), a function the Spark runner
+  registers (auditor/engines/spark.py). A DECIMAL is rounded half away from zero by both and
+  left alone. Whether the argument is DOUBLE is read off the expression (a division, an
+  exponent literal, a DOUBLE column of an input table, an alias of such an expression).
 - A RANGE window frame whose offset is a scalar subquery (sig_lockstep, sig_regularity read
   the one-row `policy` table there) gets the subquery's value as a literal: Spark takes only
   literal offsets. The caller evaluates the subquery (`scalar`).
@@ -43,6 +46,8 @@ from ..resources import checks_dir
 
 SPARK_DIALECT_FILE = Path("engines") / "spark" / "dialect.sql"  # under checks/
 MACRO_PREFIX = "__macro__"
+# DuckDB's round() of a DOUBLE, as a Spark function (auditor/engines/spark.py registers it)
+DUCKDB_ROUND = "duckdb_round_double"
 _MACRO = re.compile(
     r"CREATE\s+OR\s+REPLACE\s+MACRO\s+(\w+)\s*\(([^)]*)\)\s+AS\s+(.*?);\s*$",
     re.IGNORECASE | re.DOTALL | re.MULTILINE,
@@ -169,8 +174,6 @@ def _is_double(node: exp.Expr, double_columns: frozenset[str]) -> bool:
         return _is_double(node.this, double_columns)
     if isinstance(node, exp.Div):
         return True
-    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "try_divide":
-        return True  # a division already rewritten
     if isinstance(node, exp.Literal) and not node.is_string:
         return "e" in node.this.lower()
     if isinstance(node, exp.Cast):
@@ -189,6 +192,38 @@ def _is_double(node: exp.Expr, double_columns: frozenset[str]) -> bool:
 
 
 _RANKS = {"rank", "dense_rank", "row_number"}
+
+
+def _postorder(node: exp.Expr, fn: Callable[[exp.Expr], Any]) -> Any:
+    """`fn` applied to every node, children first (sqlglot's transform() goes top-down and
+    does not enter what it has replaced: a division inside round() would be missed)."""
+    for key, value in list(node.args.items()):
+        if isinstance(value, exp.Expr):
+            node.set(key, _postorder(value, fn))
+        elif isinstance(value, list):
+            node.set(key, [_postorder(v, fn) if isinstance(v, exp.Expr) else v for v in value])
+    return fn(node)
+
+
+def _ieee_divide(a: exp.Expr, b: exp.Expr) -> exp.Expr:
+    """DuckDB's `/`: DOUBLE division with IEEE results for a zero divisor (inf, -inf, NaN; the
+    divisor's sign counts), where Spark gives NULL or (ANSI) stops."""
+    num, den = _double(a), _double(b)
+    negative_zero = exp.EQ(
+        this=exp.Cast(this=den.copy(), to=exp.DataType.build("STRING")),
+        expression=exp.Literal.string("-0.0"),
+    )
+    infinity = exp.Case(
+        ifs=[exp.If(this=negative_zero, true=_double(exp.Literal.string("-Infinity")))],
+        default=_double(exp.Literal.string("Infinity")),
+    )
+    zero = exp.EQ(this=den.copy(), expression=exp.Literal.number(0))
+    return exp.Paren(
+        this=exp.Case(
+            ifs=[exp.If(this=zero, true=exp.Mul(this=num.copy(), expression=infinity))],
+            default=exp.Div(this=num, expression=den),
+        )
+    )
 
 
 def _double(node: exp.Expr) -> exp.Expr:
@@ -231,17 +266,10 @@ def to_spark(
                     node.set(side, exp.Literal.number(value))
             return node
         if isinstance(node, exp.Div):
-            return exp.Anonymous(
-                this="try_divide", expressions=[_double(node.this), _double(node.expression)]
-            )
+            return _ieee_divide(node.this, node.expression)
         if isinstance(node, exp.Round) and _is_double(node.this, doubles):
-            digits = node.args.get("decimals")
-            n = int(digits.this) if isinstance(digits, exp.Literal) else 0
-            if digits is not None and not isinstance(digits, exp.Literal):
-                raise RuleError("round() of a DOUBLE to a computed number of digits")
-            scale = exp.Literal.number(f"1e{n}")
-            scaled = exp.Round(this=exp.Mul(this=_wrap(node.this), expression=scale))
-            return exp.Paren(this=exp.Div(this=scaled, expression=scale.copy()))
+            digits = node.args.get("decimals") or exp.Literal.number(0)
+            return exp.Anonymous(this=DUCKDB_ROUND, expressions=[node.this, digits])
         if (
             isinstance(node, exp.Window)
             and isinstance(node.this, (exp.RowNumber, exp.Anonymous))
@@ -256,10 +284,7 @@ def to_spark(
             return exp.Explode(this=exp.Anonymous(this="transform", expressions=[items, lam]))
         return node
 
-    # NOTE: transform() is bottom-up: round() is rewritten after the divisions inside it, so
-    # _is_double sees those as DOUBLE casts... and as try_divide calls, hence the check above
-    # on the DuckDB tree (doubles) and the Anonymous case in _is_double.
-    tree = tree.transform(rewrite)
+    tree = _postorder(tree, rewrite)
     if steps is not None:
         tree, split = _split_ctes(tree, prefix)
         steps.extend(split)

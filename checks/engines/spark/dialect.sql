@@ -10,10 +10,14 @@
 -- DuckDB: d + to_months(n): the same day of the month, clamped to the month's end (Spark 3+'s too)
 CREATE OR REPLACE MACRO add_months(d, n) AS add_months(CAST(d AS DATE), CAST(n AS INT));
 -- DuckDB: date_diff('second', a, b) counts second boundaries: whole epoch seconds of b minus
--- those of a (each truncated), not the truncated difference (Spark's timestampdiff)
+-- those of a, each floored (so 23:59:59.5 to 00:00:00.5 is 1), not the truncated difference
+-- (Spark's timestampdiff); floor(µs / 1e6) in integers is (µs - pmod(µs, 1e6)) div 1e6
 CREATE OR REPLACE MACRO seconds_between(a, b) AS CAST(
-    timestampdiff(MICROSECOND, TIMESTAMP_NTZ '1970-01-01 00:00:00', b) div 1000000
-    - timestampdiff(MICROSECOND, TIMESTAMP_NTZ '1970-01-01 00:00:00', a) div 1000000 AS BIGINT);
+    (timestampdiff(MICROSECOND, TIMESTAMP_NTZ '1970-01-01 00:00:00', b)
+     - pmod(timestampdiff(MICROSECOND, TIMESTAMP_NTZ '1970-01-01 00:00:00', b), 1000000)) div 1000000
+    - (timestampdiff(MICROSECOND, TIMESTAMP_NTZ '1970-01-01 00:00:00', a)
+       - pmod(timestampdiff(MICROSECOND, TIMESTAMP_NTZ '1970-01-01 00:00:00', a), 1000000)) div 1000000
+    AS BIGINT);
 CREATE OR REPLACE MACRO days_between(a, b) AS CAST(datediff(CAST(b AS DATE), CAST(a AS DATE)) AS BIGINT);
 CREATE OR REPLACE MACRO add_days(d, n) AS date_add(CAST(d AS DATE), CAST(n AS INT));
 -- DuckDB: epoch(ts), seconds since 1970-01-01 00:00 of the wall clock as DOUBLE (µs / 1e6)
