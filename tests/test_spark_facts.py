@@ -130,6 +130,34 @@ def compare(con: duckdb.DuckDBPyConnection, fact: str, spark_dir: Path) -> list[
     return problems
 
 
+def _listening(pid: int) -> list[str]:
+    """Local addresses (hex, as /proc/net/tcp* shows them) of the sockets `pid` listens on."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = fd.readlink().name
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    found = []
+    for table in ("tcp", "tcp6"):
+        lines = Path(f"/proc/net/{table}").read_text().splitlines()[1:]
+        for fields in (line.split() for line in lines):
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                found.append(fields[1].rsplit(":", 1)[0])
+    return found
+
+
+def test_spark_listens_on_loopback_only(spark) -> None:
+    """The driver, its block manager and the Python gateway bind 127.0.0.1, nothing else."""
+    loopback = {"0100007F", "00000000000000000000000001000000", "0000000000000000FFFF00000100007F"}
+    pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
+    addresses = _listening(pid)
+    assert addresses, "found no listening socket of the JVM: the check would check nothing"
+    assert set(addresses) <= loopback, addresses
+
+
 @pytest.mark.parametrize("sample", sorted(SAMPLES))
 def test_spark_facts_equal_duckdb(sample: str, spark, tmp_path: Path) -> None:
     export, policy_name, as_of = SAMPLES[sample]
