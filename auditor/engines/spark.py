@@ -16,6 +16,8 @@ from __future__ import annotations
 import decimal
 import math
 import os
+import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -56,8 +58,10 @@ def session(master: str = "local[2]", local_dir: Path | None = None, **conf: str
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise RuleError(INSTALL_HINT) from exc
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise RuleError("Spark needs a Java runtime and there is no `java`" + INSTALL_HINT[24:])
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # UDF workers: this interpreter
     builder = SparkSession.builder.master(master).appName("auditor")
     for key, value in {**SESSION_CONF, **conf}.items():
         builder = builder.config(key, value)
