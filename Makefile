@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= out/sample
 
-.PHONY: setup browser audit test lint bench clean
+.PHONY: setup setup-spark browser audit test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -12,6 +12,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install --quiet -e . --group dev
+	touch $@
+
+# The Spark engine (docs/engines.md): pyspark from the `spark` dependency group, and Debian's
+# Java runtime when `java` is missing. The test suite needs it (tests/test_spark_facts.py).
+setup-spark: $(VENV)/.spark-installed
+
+$(VENV)/.spark-installed: $(VENV)/.installed
+	@sh scripts/install-java.sh
+	$(BIN)/python -m pip install --quiet --group spark
 	touch $@
 
 # Headless Chromium and CJK fonts for the report browser test (Debian packages).
@@ -23,7 +32,7 @@ audit: setup
 	$(BIN)/auditor audit sample_exports --policy shanghai-2022 --out $(OUT) || [ $$? -eq 1 ]
 	@echo "reports: $(OUT)/index.html"
 
-test: setup browser
+test: setup setup-spark browser
 	$(BIN)/python -m pytest
 
 lint: setup

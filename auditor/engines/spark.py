@@ -1,0 +1,182 @@
+"""Run a programme's facts on Apache Spark (local, bound to loopback), from Parquet to Parquet.
+
+The input is a folder of Parquet files, one per table the facts read (`<table>.parquet`: the
+contract's tables after DuckDB's ingest and the tables the engine builds: policy, calendar,
+audit_context, prior_blocks, rejects, the checks/reference tables, ...), as `export_inputs`
+writes them from a DuckDB connection. Each fact of the programme is transpiled
+(auditor/engines/spark_sql.py), run, written to `<out>/<fact>.parquet` and read back as the
+view the later facts read: nothing the size of an event table reaches the driver. The Python
+functions the facts call (auditor/sqlfuncs.py: ric_valid, ric_region_known, uscc_valid,
+checkin_distance_m) are registered as Arrow UDFs around the same vectorised functions DuckDB
+calls, so the ID and credit-code checks are python-stdnum's in both engines.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from .. import facts, sqlfuncs
+from ..contract import DEFAULT_PROGRAMME
+from ..errors import RuleError
+from .spark_sql import DUCKDB_ROUND, SparkDialect, to_spark
+
+INSTALL_HINT = (
+    "pyspark is not installed: run `make setup-spark` (pyspark from the `spark` dependency "
+    "group, and Debian's openjdk-17-jre-headless when `java` is missing)"
+)
+
+# Session settings the facts rely on. Loopback only: nothing listens beyond 127.0.0.1.
+SESSION_CONF = {
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    # DuckDB runs with TimeZone Asia/Shanghai and reads times as TIMESTAMP (wall clock, no zone):
+    # Spark's TIMESTAMP_NTZ is the same type, and Parquet's zone-less timestamps become it
+    "spark.sql.session.timeZone": "Asia/Shanghai",
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
+    "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+    "spark.sql.ansi.enabled": "true",  # an overflow or bad cast stops, as in DuckDB
+    "spark.sql.shuffle.partitions": "2",
+    "spark.sql.adaptive.enabled": "true",
+}
+
+
+def session(master: str = "local[2]", local_dir: Path | None = None, **conf: str) -> Any:
+    """A local SparkSession bound to 127.0.0.1 with the settings above."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise RuleError(INSTALL_HINT) from exc
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise RuleError("Spark needs a Java runtime and there is no `java`" + INSTALL_HINT[24:])
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # UDF workers: this interpreter
+    builder = SparkSession.builder.master(master).appName("auditor")
+    for key, value in {**SESSION_CONF, **conf}.items():
+        builder = builder.config(key, value)
+    if local_dir is not None:
+        builder = builder.config("spark.local.dir", str(local_dir))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    register_functions(spark)
+    return spark
+
+
+def register_functions(spark: Any) -> None:
+    """ric_valid, ric_region_known, uscc_valid and checkin_distance_m as Arrow UDFs over the
+    very functions DuckDB calls (auditor/sqlfuncs.py)."""
+    from pyspark.sql.functions import arrow_udf
+
+    for name, fn in (
+        ("ric_valid", sqlfuncs.is_valid_ric),
+        ("ric_region_known", sqlfuncs.is_known_ric_region),
+        ("uscc_valid", sqlfuncs.is_valid_uscc),
+    ):
+        spark.udf.register(name, arrow_udf(sqlfuncs._vectorised(fn), "boolean"))  # type: ignore[call-overload]
+    spark.udf.register(DUCKDB_ROUND, arrow_udf(_round_doubles, "double"))  # type: ignore[call-overload]
+    spark.udf.register("checkin_distance_m", arrow_udf(sqlfuncs._distances, "double"))  # type: ignore[call-overload]
+
+
+_EXACT = decimal.Context(prec=1200)  # a double's exact value has at most ~1100 digits
+
+
+def round_double(x: float | None, digits: int | None) -> float | None:
+    """DuckDB's round(DOUBLE, n): the double's exact binary value rounded half away from zero
+    (checked against DuckDB on 20,000 values, ties included). Spark's round() rounds the
+    shortest decimal text instead (round(0.35, 1): DuckDB 0.3, Spark 0.4)."""
+    if x is None or digits is None:
+        return None
+    if math.isnan(x) or math.isinf(x):
+        return x
+    step = decimal.Decimal(1).scaleb(-digits)
+    return float(decimal.Decimal(x).quantize(step, decimal.ROUND_HALF_UP, _EXACT))
+
+
+def _round_doubles(xs: pa.Array, digits: pa.Array) -> pa.Array:
+    pairs = zip(xs.to_pylist(), digits.to_pylist(), strict=True)
+    return pa.array([round_double(x, n) for x, n in pairs], type=pa.float64())
+
+
+def input_tables(programme: str = DEFAULT_PROGRAMME) -> list[str]:
+    """The tables a programme's facts read that are not facts themselves."""
+    queries = facts.load_fact_queries(programme=programme)
+    names = {q.name for q in queries}
+    return sorted({t for q in queries for t in q.reads} - names)
+
+
+def export_inputs(
+    con: duckdb.DuckDBPyConnection, folder: Path, programme: str = DEFAULT_PROGRAMME
+) -> list[str]:
+    """Write every table the programme's facts read from `con` to `folder/<table>.parquet`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = input_tables(programme)
+    for table in tables:
+        path = str(folder / f"{table}.parquet").replace("'", "''")
+        con.execute(f"COPY \"{table}\" TO '{path}' (FORMAT parquet)")
+    return tables
+
+
+def run_facts(
+    spark: Any, inputs: Path, out: Path, programme: str = DEFAULT_PROGRAMME
+) -> dict[str, float]:
+    """Materialise the programme's facts from `inputs` into `out/<fact>.parquet`, in
+    load_fact_queries order; seconds per fact."""
+    for table in input_tables(programme):
+        path = inputs / f"{table}.parquet"
+        if not path.exists():
+            raise RuleError(f"Spark facts: input table {table} is missing ({path})")
+        spark.read.parquet(str(path)).createOrReplaceTempView(table)
+    dialect = SparkDialect.load()
+    seconds: dict[str, float] = {}
+    for q in facts.load_fact_queries(programme=programme):
+        start = time.perf_counter()
+        doubles = {
+            f.name
+            for t in q.reads
+            for f in spark.table(t).schema.fields
+            if f.dataType.simpleString() in ("double", "float")
+        }
+        steps: list[tuple[str, str]] = []
+        prefix = f"__{q.name}__"
+        sql = to_spark(
+            q.sql,
+            dialect,
+            scalar=lambda s: _scalar(spark, s),
+            double_columns=doubles,
+            steps=steps,
+            prefix=prefix,
+        )
+        target = out / f"{q.name}.parquet"
+        kept = []
+        try:
+            for name, step in steps:  # CTEs read more than once: each computed once
+                kept.append(spark.sql(step).localCheckpoint())
+                kept[-1].createOrReplaceTempView(name)
+            spark.sql(sql).write.mode("overwrite").parquet(str(target))
+        except Exception as exc:  # Spark's AnalysisException and friends: name the fact
+            raise RuleError(f"fact file {q.name}.sql failed on Spark: {exc}") from exc
+        finally:
+            for (name, _), frame in zip(steps, kept, strict=False):
+                spark.catalog.dropTempView(name)
+                frame.unpersist()
+        spark.read.parquet(str(target)).createOrReplaceTempView(q.name)
+        seconds[q.name] = round(time.perf_counter() - start, 3)
+    return seconds
+
+
+def _scalar(spark: Any, sql: str) -> Any:
+    rows = spark.sql(sql).take(2)  # a one-row table's value (policy): two rows would be a bug
+    if len(rows) != 1 or len(rows[0]) != 1:
+        raise RuleError(f"expected one value from {sql}")
+    return rows[0][0]
