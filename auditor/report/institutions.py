@@ -36,6 +36,7 @@ from .pages import PageWriter, fields_of, write_page
 from .render import (
     IN_BATCH,
     PAGE_BATCH,
+    RULE_COUNTS_SQL,
     _grouped,
     _pretty,
     environment,
@@ -73,11 +74,6 @@ WHERE ids.institution_id IS NOT NULL
 ORDER BY unverified DESC, block DESC, ids.institution_id
 """
 
-RULES_SQL = """
-SELECT f.rule_id, min(f.severity), coalesce(min(c.summary), ''), count(*)
-FROM findings f LEFT JOIN rule_catalogue c ON c.rule_id = f.rule_id
-GROUP BY f.rule_id ORDER BY count(*) DESC, f.rule_id
-"""
 
 # NOTE: over every payment, the institution-less ones too
 TOTALS_SQL = """
@@ -184,7 +180,7 @@ def render_institution_reports(
         )
         for r in summaries
     ]
-    rules = [RuleCount(*r) for r in con.execute(RULES_SQL).fetchall()]
+    rules = [RuleCount(*r) for r in con.execute(RULE_COUNTS_SQL).fetchall()]
     totals = con.execute(TOTALS_SQL).fetchall()[0]
     loose_total = con.execute(
         "SELECT count(*) FROM findings WHERE institution_id IS NULL"

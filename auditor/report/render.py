@@ -46,6 +46,14 @@ MAX_NAME_CHARS = 80  # file names stay far below the usual 255-byte limit
 PAGE_BATCH = 1000  # enterprises whose rows are held in memory at once
 
 
+# Findings per rule, most first, with the rule's summary: every programme's index shows them.
+RULE_COUNTS_SQL = """
+SELECT f.rule_id, min(f.severity), coalesce(min(c.summary), ''), count(*)
+FROM findings f LEFT JOIN rule_catalogue c ON c.rule_id = f.rule_id
+GROUP BY f.rule_id ORDER BY count(*) DESC, f.rule_id
+"""
+
+
 def page_name(enterprise_id: str) -> str:
     """A file name for an enterprise page that cannot leave enterprises/.
 
@@ -259,14 +267,7 @@ def render_reports(
         )
         for r in summaries
     ]
-    rule_counts = [
-        RuleCount(*r)
-        for r in con.execute(
-            "SELECT f.rule_id, min(f.severity), coalesce(min(c.summary), ''), count(*) "
-            "FROM findings f LEFT JOIN rule_catalogue c ON c.rule_id = f.rule_id "
-            "GROUP BY f.rule_id ORDER BY count(*) DESC, f.rule_id"
-        ).fetchall()
-    ]
+    rule_counts = [RuleCount(*r) for r in con.execute(RULE_COUNTS_SQL).fetchall()]
     # NOTE: totals over every claim, including claims of projects no enterprise filed
     totals = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE payable), coalesce(sum(claimed_amount), 0), "
