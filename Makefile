@@ -19,13 +19,13 @@ $(VENV)/.installed: pyproject.toml
 setup-spark: $(VENV)/.spark-installed
 
 $(VENV)/.spark-installed: $(VENV)/.installed
-	@sh scripts/install-java.sh
+	@sh scripts/apt-install.sh install-java 'command -v java' openjdk-17-jre-headless
 	$(BIN)/python -m pip install --quiet --group spark
 	touch $@
 
 # Headless Chromium and CJK fonts for the report browser test (Debian packages).
 browser:
-	@sh scripts/install-browser.sh
+	@sh scripts/apt-install.sh install-browser 'command -v chromium && fc-list | grep -qi CJK' chromium fonts-noto-cjk
 
 # Exit status 1 means "audit done, blocking findings present": the sample has them by design.
 audit: setup

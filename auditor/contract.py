@@ -270,11 +270,11 @@ def _finding_keys(
     _keys(findings, {"keys"}, f"{where}: findings")
     keys = _texts(findings.get("keys", list(claim_key)), f"{where}: findings.keys")
     ids = {c.name for t in tables for c in t.columns if c.kind == "id"}
-    if not keys or len(set(keys)) != len(keys) or (bad := [k for k in keys if k not in ids]):
-        raise ContractError(
-            f"{where}: findings.keys lists distinct ID columns of the contract's tables"
-            + (f"; not: {bad}" if keys and len(set(keys)) == len(keys) else "")
-        )
+    rule = f"{where}: findings.keys lists distinct ID columns of the contract's tables"
+    if not keys or len(set(keys)) != len(keys):
+        raise ContractError(rule)
+    if bad := [k for k in keys if k not in ids]:
+        raise ContractError(f"{rule}; not: {bad}")
     return tuple(keys)
 
 

@@ -74,7 +74,9 @@ def is_valid_uscc(code: str | None) -> bool:
     return code is not None and uscc.is_valid(code)
 
 
-def _vectorised(fn: Callable[[str | None], bool]) -> Callable[[pa.Array], pa.Array]:
+def vectorised(fn: Callable[[str | None], bool]) -> Callable[[pa.Array], pa.Array]:
+    """`fn` over an Arrow column: the form both engines (DuckDB, Spark) register."""
+
     def run(values: pa.Array) -> pa.Array:
         return pa.array([fn(v) for v in values.to_pylist()], type=pa.bool_())
 
@@ -105,7 +107,7 @@ def register_pseudonym(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     )
 
 
-def _distances(
+def checkin_distances(
     lats: pa.Array,
     lons: pa.Array,
     systems: pa.Array,
@@ -133,7 +135,7 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
     con.create_function(  # type: ignore[call-overload]
         "checkin_distance_m",
-        _distances,
+        checkin_distances,
         [double, double, text, double, double, text],
         double,
         type="arrow",
@@ -147,7 +149,7 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     ):
         con.create_function(  # type: ignore[call-overload]
             name,
-            _vectorised(fn),
+            vectorised(fn),
             [duckdb.sqltype("VARCHAR")],
             duckdb.sqltype("BOOLEAN"),
             type="arrow",

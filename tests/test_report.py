@@ -541,4 +541,6 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
                  st.lists(scalars)))  # fmt: skip
 def test_pretty_evidence_is_json_dumps_with_an_indent(value: object) -> None:
     text = json.dumps(value, ensure_ascii=False)
-    assert render._pretty(text) == json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+    assert render.pretty_evidence(text) == json.dumps(
+        value, ensure_ascii=False, indent=2, sort_keys=True
+    )

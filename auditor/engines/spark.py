@@ -83,9 +83,9 @@ def register_functions(spark: Any) -> None:
         ("ric_region_known", sqlfuncs.is_known_ric_region),
         ("uscc_valid", sqlfuncs.is_valid_uscc),
     ):
-        spark.udf.register(name, arrow_udf(sqlfuncs._vectorised(fn), "boolean"))  # type: ignore[call-overload]
+        spark.udf.register(name, arrow_udf(sqlfuncs.vectorised(fn), "boolean"))  # type: ignore[call-overload]
     spark.udf.register(DUCKDB_ROUND, arrow_udf(_round_doubles, "double"))  # type: ignore[call-overload]
-    spark.udf.register("checkin_distance_m", arrow_udf(sqlfuncs._distances, "double"))  # type: ignore[call-overload]
+    spark.udf.register("checkin_distance_m", arrow_udf(sqlfuncs.checkin_distances, "double"))  # type: ignore[call-overload]
 
 
 _EXACT = decimal.Context(prec=1200)  # a double's exact value has at most ~1100 digits

@@ -37,11 +37,11 @@ from .render import (
     IN_BATCH,
     PAGE_BATCH,
     RULE_COUNTS_SQL,
-    _grouped,
-    _pretty,
     environment,
+    grouped_rows,
     mask_free_text,
     page_names,
+    pretty_evidence,
 )
 
 PAGES_DIR = "institutions"
@@ -236,9 +236,9 @@ def render_institution_reports(
             in_flight = writer.queued  # the previous batch's chunks, still rendering
             batch = by_id[start : start + PAGE_BATCH]
             ids = {"ids": [r.institution_id for r in batch]}
-            findings = _grouped(con.execute(FINDINGS_SQL, ids))
-            classes = _grouped(con.execute(CLASSES_SQL, ids))
-            payments = _grouped(con.execute(PAYMENTS_SQL, ids))
+            findings = grouped_rows(con.execute(FINDINGS_SQL, ids))
+            classes = grouped_rows(con.execute(CLASSES_SQL, ids))
+            payments = grouped_rows(con.execute(PAYMENTS_SQL, ids))
             dots = frame.dots(con, ids["ids"])
             for row in batch:
                 hide = functools.partial(
@@ -301,4 +301,6 @@ def _class_row(c: tuple[Any, ...]) -> ClassRow:
 
 def _finding_view(f: tuple[Any, ...], hide: Callable[[str], str]) -> VoucherFindingView:
     """A row of FINDINGS_SQL (institution_id first) as a view, its free text masked."""
-    return VoucherFindingView(f[1], f[2], f[3], f[4], f[5], f[6], hide(f[7]), hide(_pretty(f[8])))
+    return VoucherFindingView(
+        f[1], f[2], f[3], f[4], f[5], f[6], hide(f[7]), hide(pretty_evidence(f[8]))
+    )

@@ -220,7 +220,8 @@ GROUP BY ALL ORDER BY 1, 2
 """
 
 
-def _grouped(cursor: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
+def grouped_rows(cursor: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
+    """A batch's rows by their first column (the organisation a page is about), fetched in chunks."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     while batch := cursor.fetchmany(50_000):
         for row in batch:
@@ -338,11 +339,13 @@ def render_reports(
             in_flight = writer.queued  # the previous batch's chunks, still rendering
             batch = by_id[start : start + PAGE_BATCH]
             ids = {"ids": [e.enterprise_id for e in batch]}
-            findings = _grouped(con.execute(FINDINGS_SQL, ids))
-            trainees = _grouped(con.execute(trainees_sql, ids))
-            bins = _grouped(con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS}))
-            terms = _grouped(con.execute(RISK_TERMS_SQL, ids)) if has_risk else {}
-            signals = _grouped(con.execute(SIGNALS_SQL, ids)) if has_risk else {}
+            findings = grouped_rows(con.execute(FINDINGS_SQL, ids))
+            trainees = grouped_rows(con.execute(trainees_sql, ids))
+            bins = grouped_rows(
+                con.execute(HISTOGRAM_SQL, {**ids, "step": step_minutes, "bins": BINS})
+            )
+            terms = grouped_rows(con.execute(RISK_TERMS_SQL, ids)) if has_risk else {}
+            signals = grouped_rows(con.execute(SIGNALS_SQL, ids)) if has_risk else {}
             activity = patterns.fetch(con, ids["ids"])
             heat = heat_frame.render_batch(con, ids["ids"])
             for row in batch:
@@ -353,7 +356,9 @@ def render_reports(
                 for b, n in bins.get(row.enterprise_id, []):
                     counts[b] = n
                 views = [
-                    FindingView(f[0], f[1], f[2], f[3], f[4], hide(f[5]), hide(_pretty(f[6])))
+                    FindingView(
+                        f[0], f[1], f[2], f[3], f[4], hide(f[5]), hide(pretty_evidence(f[6]))
+                    )
                     for f in findings.get(row.enterprise_id, [])
                 ]
                 context = EnterpriseContext(
@@ -492,7 +497,7 @@ def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
     return all(n in found for n in names)
 
 
-def _pretty(evidence: str) -> str:
+def pretty_evidence(evidence: str) -> str:
     """Evidence JSON indented by 2, keys sorted; text that is not JSON as it is.
 
     A flat object (nearly every finding's) is written here key by key: json.dumps with an
