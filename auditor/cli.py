@@ -119,6 +119,19 @@ def cli() -> None:
     metavar="NAME=VALUE",
     help="Override one of the adapter's settings (repeatable), e.g. gap_seconds=900.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Where the facts, rules and subsidy run. spark needs `make setup-spark` (docs/engines.md).",
+)
+@click.option(
+    "--spark-master",
+    default="local[2]",
+    show_default=True,
+    help="--engine spark: local[N], a cluster's spark://HOST:PORT, or Spark Connect's sc://HOST.",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 def audit(
     export_dir: Path,
@@ -135,6 +148,8 @@ def audit(
     redact_key_file: Path | None,
     adapter: str | None,
     adapter_settings: tuple[str, ...],
+    engine: str,
+    spark_master: str,
     quiet: bool,
 ) -> None:
     """Audit EXPORT_DIR against a policy and write findings, subsidy and reports to OUT.
@@ -166,7 +181,11 @@ def audit(
         redact_key=key,
         adapter=adapter,
         adapter_settings=adapter_settings,
+        engine=engine,
+        spark_master=spark_master,
     )
+    if spark_master != "local[2]" and engine != "spark":
+        raise click.UsageError("--spark-master goes with --engine spark")
     run = run_audit(export_dir, policy_name, out, options, progress)
     c = run.counts
     claims, amount = run.claim_words

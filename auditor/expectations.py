@@ -92,41 +92,49 @@ class Validator:
         result = batch.validate(
             build_suite(table, rules),
             expectation_parameters=policy.expectation_parameters(),
-            result_format={
-                "result_format": "SUMMARY",
-                "return_unexpected_index_query": True,
-                "unexpected_index_column_names": list(grain),
-                "partial_unexpected_count": 0,
-            },
+            result_format={**RESULT_FORMAT, "unexpected_index_column_names": list(grain)},
         )
-        by_id = {r.id: r for r in rules}
-        outcomes: list[RuleOutcome] = []
-        for res in result.results:
-            rule = by_id[res.expectation_config.meta["rule_id"]]
-            info: dict[str, Any] = res.exception_info or {}
-            raised = info.get("raised_exception") or any(
-                isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+        return outcomes_of(result, table, rules)
+
+
+RESULT_FORMAT = {
+    "result_format": "SUMMARY",
+    "return_unexpected_index_query": True,
+    "partial_unexpected_count": 0,
+}
+
+
+def outcomes_of(result: Any, table: str, rules: list[Rule]) -> list[RuleOutcome]:
+    """One outcome per rule from GX's validation result (either engine's); EvaluationError
+    when GX could not evaluate a rule or returned no result for it."""
+    by_id = {r.id: r for r in rules}
+    outcomes: list[RuleOutcome] = []
+    for res in result.results:
+        rule = by_id[res.expectation_config.meta["rule_id"]]
+        info: dict[str, Any] = res.exception_info or {}
+        raised = info.get("raised_exception") or any(
+            isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+        )
+        if raised or (not res.success and not res.result):
+            message = _exception_message(info)
+            raise EvaluationError(
+                f"rule {rule.id} could not be evaluated on {table}.{rule.column}: {message}; "
+                "no result of this audit can be trusted, so none is given"
             )
-            if raised or (not res.success and not res.result):
-                message = _exception_message(info)
-                raise EvaluationError(
-                    f"rule {rule.id} could not be evaluated on {table}.{rule.column}: {message}; "
-                    "no result of this audit can be trusted, so none is given"
-                )
-            stats = res.result
-            outcomes.append(
-                RuleOutcome(
-                    rule=rule,
-                    success=bool(res.success),
-                    element_count=int(stats.get("element_count") or 0),
-                    unexpected_count=int(stats.get("unexpected_count") or 0),
-                    unexpected_index_query=stats.get("unexpected_index_query"),
-                )
+        stats = res.result
+        outcomes.append(
+            RuleOutcome(
+                rule=rule,
+                success=bool(res.success),
+                element_count=int(stats.get("element_count") or 0),
+                unexpected_count=int(stats.get("unexpected_count") or 0),
+                unexpected_index_query=stats.get("unexpected_index_query"),
             )
-        missing = set(by_id) - {o.rule.id for o in outcomes}
-        if missing:
-            raise EvaluationError(f"GX returned no result for rule(s) {sorted(missing)}")
-        return outcomes
+        )
+    missing = set(by_id) - {o.rule.id for o in outcomes}
+    if missing:
+        raise EvaluationError(f"GX returned no result for rule(s) {sorted(missing)}")
+    return outcomes
 
 
 def _exception_message(info: dict[str, Any]) -> str:

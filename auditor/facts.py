@@ -73,9 +73,7 @@ def load_fact_queries(
             tree = sqlglot.parse_one(sql, read="duckdb")
         except sqlglot.errors.ParseError as exc:
             raise RuleError(f"fact file {path.name} does not parse: {exc}") from exc
-        ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-        reads = frozenset(t.name for t in tree.find_all(exp.Table)) - ctes
-        queries[path.stem] = FactQuery(path.stem, sql, reads, _grain(sql))
+        queries[path.stem] = FactQuery(path.stem, sql, _reads(tree), _grain(sql))
     # NOTE: sorted, so that the order is the same in every process (sets of str are not)
     graph = {n: sorted(r for r in q.reads if r in queries) for n, q in sorted(queries.items())}
     try:
@@ -83,6 +81,16 @@ def load_fact_queries(
     except graphlib.CycleError as exc:
         raise RuleError(f"fact files read each other in a cycle: {exc.args[1]}") from exc
     return [queries[n] for n in order]
+
+
+def _reads(tree: exp.Expr) -> frozenset[str]:
+    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+    return frozenset(t.name for t in tree.find_all(exp.Table)) - ctes
+
+
+def reads_of(sql: str) -> frozenset[str]:
+    """The tables a SELECT in DuckDB's SQL reads (its CTEs aside)."""
+    return _reads(sqlglot.parse_one(sql, read="duckdb"))
 
 
 def depends_on(queries: list[FactQuery], table: str) -> set[str]:

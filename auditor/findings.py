@@ -86,14 +86,24 @@ def write_findings(
     outcome: RuleOutcome,
     grain: tuple[str, ...],
     keys: tuple[str, ...] = KEY_COLUMNS,
+    rows: str | None = None,
 ) -> int:
-    """Insert one finding per failing row of a failed rule; returns how many."""
+    """Insert one finding per failing row of a failed rule; returns how many.
+
+    `rows`: a relation holding exactly the failing rows of the fact table, every column (the
+    Spark engine's Parquet of them); by default GX's query selects them from the fact table.
+    """
     rule = outcome.rule
-    if outcome.success or not outcome.unexpected_index_query:
+    if outcome.success or not (outcome.unexpected_index_query or rows):
         return 0
-    columns = {r[0] for r in con.execute(f"DESCRIBE {rule.table}").fetchall()}
-    failing = outcome.unexpected_index_query.strip().rstrip(";")
-    join = " AND ".join(f"f.{k} IS NOT DISTINCT FROM u.{k}" for k in grain)
+    source = rows or rule.table
+    columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    if rows:
+        selected = ""
+    else:
+        failing = str(outcome.unexpected_index_query).strip().rstrip(";")
+        join = " AND ".join(f"f.{k} IS NOT DISTINCT FROM u.{k}" for k in grain)
+        selected = f"JOIN ({failing}) u ON {join}"
     key_values = [f"f.{k}" if k in columns else "NULL" for k in keys]
     id_parts = ", ".join(
         [_literal(rule.id), *(f"coalesce(CAST(f.{k} AS VARCHAR), '')" for k in grain)]
@@ -109,8 +119,8 @@ def write_findings(
             {", ".join(key_values)},
             {message_sql(rule, columns)},
             {evidence_sql(rule, columns)}
-        FROM {rule.table} f
-        JOIN ({failing}) u ON {join}
+        FROM {source} f
+        {selected}
         CROSS JOIN policy pol
         """
     )

@@ -23,8 +23,8 @@ from . import __version__, facts, gxcompat, sqlfuncs
 from .adapters import Adapter, AdapterRun, resolve_adapter, run_adapter
 from .contract import Contract, load_contract
 from .errors import AuditorError
-from .expectations import RuleOutcome, Validator
-from .findings import findings_ddl, write_findings, write_prior_blocks
+from .expectations import RuleOutcome
+from .findings import findings_ddl
 from .ingest import IngestResult, first_reject, ingest
 from .mapping import Mapping, resolve_mapping
 from .papers import sha256_of, write_manifest, write_papers
@@ -32,7 +32,7 @@ from .policy import Policy, load_policy
 from .privacy import parse_mask
 from .risk import compute_risk, load_formula, risk_file
 from .rules import Rule, rules_for
-from .subsidy import compute_subsidy
+from .runners import ENGINES, DuckDBRunner, Runner, SparkRunner
 from .workdays import load_calendar, nth_workday_after, official_years
 
 Progress = Callable[[str], None]
@@ -83,6 +83,8 @@ class AuditOptions:
     memory_limit: str = "3GB"
     adapter: str | None = None  # a shipped adapter's name or a folder (else mapping's [adapter])
     adapter_settings: tuple[str, ...] = ()  # NAME=VALUE, over mapping's [adapter.settings]
+    engine: str = "duckdb"  # where facts, rules and subsidy run: duckdb or spark
+    spark_master: str = "local[2]"  # --engine spark: local[N], spark://..., sc://...
 
 
 def audit(
@@ -99,6 +101,8 @@ def audit(
         parse_mask(options.id_mask)
     except ValueError as exc:  # checked before any work: the papers and reports need it
         raise AuditorError(str(exc)) from None
+    if options.engine not in ENGINES:
+        raise AuditorError(f"unknown engine {options.engine!r}; choose one of {', '.join(ENGINES)}")
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     contract = load_contract(policy.programme)
     rules = rules_for(policy)
@@ -151,7 +155,7 @@ def _run(
     spill.mkdir()
     db_path = work / DB_NAME
     con = gxcompat.connect(db_path)
-    validator: Validator | None = None
+    runner: Runner | None = None
     try:
         # NOTE: audits run where there is no network: DuckDB must never fetch an extension.
         # What the facts use (json, icu for time zones, parquet) is built into the wheel.
@@ -181,29 +185,30 @@ def _run(
             _load_calendar(con, policy, as_of, options)
         con.execute(findings_ddl(contract.keys))
         con.execute("CREATE OR REPLACE TABLE prior_blocks (project_id VARCHAR, person_id VARCHAR)")
+        with run.phase("engine", progress, options.engine):
+            runner = _runner(con, db_path, work, contract, policy, options)
         later = facts.depends_on(queries, "prior_blocks")
         for round_queries in (
             [q for q in queries if q.name not in later],
             [q for q in queries if q.name in later],
         ):
             with run.phase("facts", progress, ", ".join(q.name for q in round_queries)):
-                run.fact_seconds.update(facts.materialize(con, round_queries))
-            con.execute("CHECKPOINT")
+                run.fact_seconds.update(runner.materialize(round_queries))
             for q in round_queries:
                 table_rules = [r for r in rules if r.table == q.name]
                 if not table_rules:
                     continue
                 with run.phase("expectations", progress, q.name):
-                    validator = validator or Validator(db_path)
-                    outcomes = validator.validate(q.name, table_rules, q.grain, policy)
+                    outcomes = runner.validate(q, table_rules)
                 run.outcomes.extend(outcomes)
                 with run.phase("findings", progress, q.name):
                     for outcome in outcomes:
-                        write_findings(con, outcome, q.grain, contract.keys)
+                        runner.write_findings(outcome, q)
             if later:  # NOTE: online-subsidy's keys: only its facts read prior_blocks
-                write_prior_blocks(con)
+                runner.prior_blocks()
         with run.phase("subsidy", progress):
-            compute_subsidy(con, contract)
+            runner.subsidy()
+            runner.finish()
             _write_catalogue(con, rules)
             if "risk" in contract.extras:
                 compute_risk(con)
@@ -235,13 +240,26 @@ def _run(
                 )
         run.exit_code = 1 if run.counts["findings.block"] else 0
     finally:
-        if validator is not None:
-            validator.close()
+        if runner is not None:
+            runner.close()
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
     if options.redact_key:  # the database holds every ID whole: a redacted audit does not keep it
         for leftover in work.glob(f"{DB_NAME}*"):
             leftover.unlink()
+
+
+def _runner(
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    work: Path,
+    contract: Contract,
+    policy: Policy,
+    options: AuditOptions,
+) -> Runner:
+    if options.engine == "spark":
+        return SparkRunner(con, work / ".spark", contract, policy, options.spark_master)
+    return DuckDBRunner(con, db_path, contract, policy)
 
 
 def _choose_adapter(
@@ -382,7 +400,12 @@ def _manifest(
             "duckdb": duckdb.__version__,
             "great_expectations": gxcompat.gx.__version__,
         },
-        "engine": {"memory_limit": options.memory_limit, "as_of": str(run.as_of)},
+        "engine": {
+            "name": options.engine,
+            "memory_limit": options.memory_limit,
+            "as_of": str(run.as_of),
+            **({"spark_master": options.spark_master} if options.engine == "spark" else {}),
+        },
         "id_mask": options.id_mask,  # how reports and public_notice mask ID numbers
         "policy": {
             "id": policy.id,

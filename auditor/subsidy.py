@@ -13,11 +13,15 @@ from .contract import Contract
 from .errors import AuditorError
 
 
-def compute_subsidy(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Create the `subsidy` table from the programme's subsidy.sql."""
+def subsidy_sql(contract: Contract) -> str:
+    """The programme's subsidy.sql: a SELECT over its facts, `findings` and `policy`."""
     if contract.subsidy_file is None:
         raise AuditorError(
             f"programme {contract.programme}: no subsidy.sql beside its contract ([outputs])"
         )
-    sql = contract.subsidy_file.read_text(encoding="utf-8")
-    con.execute(f"CREATE OR REPLACE TABLE subsidy AS {sql}")
+    return contract.subsidy_file.read_text(encoding="utf-8")
+
+
+def compute_subsidy(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Create the `subsidy` table from the programme's subsidy.sql."""
+    con.execute(f"CREATE OR REPLACE TABLE subsidy AS {subsidy_sql(contract)}")

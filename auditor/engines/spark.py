@@ -127,52 +127,81 @@ def export_inputs(
     return tables
 
 
-def run_facts(
-    spark: Any, inputs: Path, out: Path, programme: str = DEFAULT_PROGRAMME
-) -> dict[str, float]:
-    """Materialise the programme's facts from `inputs` into `out/<fact>.parquet`, in
-    load_fact_queries order; seconds per fact."""
-    for table in input_tables(programme):
+def register_inputs(
+    spark: Any, inputs: Path, programme: str = DEFAULT_PROGRAMME, tables: list[str] | None = None
+) -> None:
+    """Read `inputs/<table>.parquet` as the temp view `<table>`, for every table the programme's
+    facts read (or just `tables`)."""
+    for table in tables if tables is not None else input_tables(programme):
         path = inputs / f"{table}.parquet"
         if not path.exists():
             raise RuleError(f"Spark facts: input table {table} is missing ({path})")
         spark.read.parquet(str(path)).createOrReplaceTempView(table)
+
+
+def run_facts(
+    spark: Any,
+    inputs: Path | None,
+    out: Path,
+    programme: str = DEFAULT_PROGRAMME,
+    names: set[str] | None = None,
+) -> dict[str, float]:
+    """Materialise the programme's facts into `out/<fact>.parquet`, in load_fact_queries order
+    (only `names` when given); seconds per fact. `inputs`: register the input tables from
+    there first (None: they are registered already)."""
+    if inputs is not None:
+        register_inputs(spark, inputs, programme)
     dialect = SparkDialect.load()
     seconds: dict[str, float] = {}
     for q in facts.load_fact_queries(programme=programme):
+        if names is not None and q.name not in names:
+            continue
         start = time.perf_counter()
-        doubles = {
-            f.name
-            for t in q.reads
-            for f in spark.table(t).schema.fields
-            if f.dataType.simpleString() in ("double", "float")
-        }
-        steps: list[tuple[str, str]] = []
-        prefix = f"__{q.name}__"
-        sql = to_spark(
-            q.sql,
-            dialect,
-            scalar=lambda s: _scalar(spark, s),
-            double_columns=doubles,
-            steps=steps,
-            prefix=prefix,
-        )
-        target = out / f"{q.name}.parquet"
-        kept = []
-        try:
-            for name, step in steps:  # CTEs read more than once: each computed once
-                kept.append(spark.sql(step).localCheckpoint())
-                kept[-1].createOrReplaceTempView(name)
-            spark.sql(sql).write.mode("overwrite").parquet(str(target))
-        except Exception as exc:  # Spark's AnalysisException and friends: name the fact
-            raise RuleError(f"fact file {q.name}.sql failed on Spark: {exc}") from exc
-        finally:
-            for (name, _), frame in zip(steps, kept, strict=False):
-                spark.catalog.dropTempView(name)
-                frame.unpersist()
-        spark.read.parquet(str(target)).createOrReplaceTempView(q.name)
+        write_query(spark, q.name, q.sql, q.reads, out / f"{q.name}.parquet", dialect)
         seconds[q.name] = round(time.perf_counter() - start, 3)
     return seconds
+
+
+def write_query(
+    spark: Any,
+    name: str,
+    duckdb_sql: str,
+    reads: frozenset[str],
+    target: Path,
+    dialect: SparkDialect | None = None,
+    label: str = "",
+) -> None:
+    """Transpile one DuckDB SELECT, run it on Spark into `target` (Parquet), and read that back
+    as the view `name`. `label` names the query in an error (default: fact file NAME.sql)."""
+    dialect = dialect or SparkDialect.load()
+    doubles = {
+        f.name
+        for t in reads
+        for f in spark.table(t).schema.fields
+        if f.dataType.simpleString() in ("double", "float")
+    }
+    steps: list[tuple[str, str]] = []
+    sql = to_spark(
+        duckdb_sql,
+        dialect,
+        scalar=lambda s: _scalar(spark, s),
+        double_columns=doubles,
+        steps=steps,
+        prefix=f"__{name}__",
+    )
+    kept = []
+    try:
+        for step_name, step in steps:  # CTEs read more than once: each computed once
+            kept.append(spark.sql(step).localCheckpoint())
+            kept[-1].createOrReplaceTempView(step_name)
+        spark.sql(sql).write.mode("overwrite").parquet(str(target))
+    except Exception as exc:  # Spark's AnalysisException and friends: name the query
+        raise RuleError(f"{label or f'fact file {name}.sql'} failed on Spark: {exc}") from exc
+    finally:
+        for (step_name, _), frame in zip(steps, kept, strict=False):
+            spark.catalog.dropTempView(step_name)
+            frame.unpersist()
+    spark.read.parquet(str(target)).createOrReplaceTempView(name)
 
 
 def _scalar(spark: Any, sql: str) -> Any:
