@@ -237,7 +237,7 @@ def test_an_unexpected_failure_is_one_line_not_a_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom at 310101199001011234")
 
-    monkeypatch.setattr("auditor.pipeline.compute_subsidy", broken)
+    monkeypatch.setattr("auditor.runners.compute_subsidy", broken)
     result = _audit_cli(
         write_export(tmp_path / "e", clean_world("shanghai-2022")), tmp_path / "out"
     )
