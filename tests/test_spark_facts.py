@@ -16,8 +16,6 @@ compact grouping keys no result shows, so they are compared by what they do: one
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import time
 from pathlib import Path
 
 import duckdb
