@@ -32,7 +32,7 @@ from .policy import Policy, load_policy
 from .privacy import parse_mask
 from .risk import compute_risk, load_formula, risk_file
 from .rules import Rule, rules_for
-from .runners import ENGINES, DuckDBRunner, Runner, SparkRunner
+from .runners import ENGINES, DuckDBRunner, Runner, SparkRunner, check_spark
 from .workdays import load_calendar, nth_workday_after, official_years
 
 Progress = Callable[[str], None]
@@ -103,6 +103,8 @@ def audit(
         raise AuditorError(str(exc)) from None
     if options.engine not in ENGINES:
         raise AuditorError(f"unknown engine {options.engine!r}; choose one of {', '.join(ENGINES)}")
+    if options.engine == "spark":
+        check_spark(options.spark_master)  # before any work: pyspark, Java, the master
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     contract = load_contract(policy.programme)
     rules = rules_for(policy)

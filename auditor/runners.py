@@ -28,6 +28,7 @@ from .rules import Rule
 from .subsidy import compute_subsidy, subsidy_sql
 
 ENGINES = ("duckdb", "spark")
+check_spark = spark_engine.check_available
 
 
 class Runner(Protocol):

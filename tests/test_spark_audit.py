@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -63,6 +64,8 @@ SPARK_CASES = [
     "training-voucher/BAD_TIMESTAMP::checkin_in_the_last_second_of_the_audit_day",
     "training-voucher/CHECKIN_OFF_SITE::bd09_numbers_taken_as_wgs84",
 ]
+if os.environ.get("AUDITOR_SPARK_CASES") == "all":  # make test-spark-cases
+    SPARK_CASES = [name for _, name, _, _ in CASES]
 MILLION = 1_000_000
 
 pytestmark = pytest.mark.xdist_group("spark")
@@ -199,3 +202,50 @@ def test_condition_of_reads_gx_spark_query() -> None:
 def test_condition_of_refuses_what_is_not_gx_spark_sql(query: str) -> None:
     with pytest.raises(EvaluationError, match="GX gave no Spark SQL"):
         condition_of(query)
+
+
+def _cli_audit(tmp_path: Path, *args: str) -> object:
+    return CliRunner().invoke(
+        cli,
+        ["audit", str(SAMPLES["online"][0]), "--policy", "shanghai-2022", "--out",
+         str(tmp_path / "o"), "--engine", "spark", *args],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("master", "message"),
+    [
+        ("sc://localhost:15002", "Spark Connect (sc://) is not supported yet"),
+        ("local[two]", "is not a Spark master"),
+        ("http://spark:7077", "is not a Spark master"),
+    ],
+)
+def test_unusable_spark_master_is_exit_2_before_any_work(
+    master: str, message: str, tmp_path: Path
+) -> None:
+    result = _cli_audit(tmp_path, "--spark-master", master)
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert message in result.output  # type: ignore[attr-defined]
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.partial*"))
+
+
+def test_spark_without_java_or_pyspark_says_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from auditor.engines import spark as spark_engine
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(spark_engine.shutil, "which", lambda name: None)
+    result = _cli_audit(tmp_path)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert "no `java`: run `make setup-spark`" in result.output  # type: ignore[attr-defined]
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a)
+    )
+    result = _cli_audit(tmp_path)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert "pyspark is not installed: run `make setup-spark`" in result.output  # type: ignore[attr-defined]
+    assert not (tmp_path / "o").exists()
