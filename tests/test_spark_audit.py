@@ -5,7 +5,8 @@ suite: the `spark` fixture, reused by the pipeline's getOrCreate). findings.csv 
 subsidy.csv must be byte-identical (the issue's promise), and so must every other paper and
 report page; every fact table the Spark run loaded into its audit database must equal
 DuckDB's (tests/test_spark_facts.py: compare), and the manifests' counts and GX results
-must agree. Exports: the three samples (online, Yingkou, vouchers), generated exports with
+must agree. Exports: the three samples (online, Yingkou, vouchers), the heartbeat example (raw logs through
+an adapter), generated exports with
 fraud planted (200 claims; 1 M sessions), and a selection of the rule cases of tests/rules/
 chosen for the places the engines' SQL differs (see SPARK_CASES).
 """
@@ -39,6 +40,9 @@ SAMPLES = {
         "shanghai-voucher-2021",
         dt.date(2021, 12, 31),
     ),
+    # raw player heartbeats through the heartbeat adapter (mapping.toml's [adapter]): the
+    # adapter runs at ingest, the tie-out facts on Spark
+    "heartbeat-adapter": (ROOT / "examples" / "heartbeat", "shanghai-2022", dt.date(2023, 6, 30)),
 }
 # Files both engines write that differ by design: the manifest records the engine, its
 # settings and timings; the audit database is compared table by table instead.
