@@ -132,6 +132,13 @@ def cli() -> None:
     show_default=True,
     help="--engine spark: local[N], a cluster's spark://HOST:PORT, or Spark Connect's sc://HOST.",
 )
+@click.option(
+    "--spark-conf",
+    "spark_conf",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="--engine spark: a Spark setting (repeatable), e.g. spark.driver.memory=8g.",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 def audit(
     export_dir: Path,
@@ -150,6 +157,7 @@ def audit(
     adapter_settings: tuple[str, ...],
     engine: str,
     spark_master: str,
+    spark_conf: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Audit EXPORT_DIR against a policy and write findings, subsidy and reports to OUT.
@@ -183,6 +191,7 @@ def audit(
         adapter_settings=adapter_settings,
         engine=engine,
         spark_master=spark_master,
+        spark_conf=spark_conf,
     )
     if spark_master != "local[2]" and engine != "spark":
         raise click.UsageError("--spark-master goes with --engine spark")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import time
 import uuid
@@ -84,7 +85,8 @@ class AuditOptions:
     adapter: str | None = None  # a shipped adapter's name or a folder (else mapping's [adapter])
     adapter_settings: tuple[str, ...] = ()  # NAME=VALUE, over mapping's [adapter.settings]
     engine: str = "duckdb"  # where facts, rules and subsidy run: duckdb or spark
-    spark_master: str = "local[2]"  # --engine spark: local[N], spark://..., sc://...
+    spark_master: str = "local[2]"  # --engine spark: local[N], spark://HOST:PORT, yarn, k8s://
+    spark_conf: tuple[str, ...] = ()  # --engine spark: KEY=VALUE Spark settings
 
 
 def audit(
@@ -105,6 +107,11 @@ def audit(
         raise AuditorError(f"unknown engine {options.engine!r}; choose one of {', '.join(ENGINES)}")
     if options.engine == "spark":
         check_spark(options.spark_master)  # before any work: pyspark, Java, the master
+    if options.spark_conf and options.engine != "spark":
+        raise AuditorError("Spark settings are given, but the engine is not spark (--engine spark)")
+    bad = [c for c in options.spark_conf if not re.fullmatch(r"spark\.[\w.-]+=.*", c)]
+    if bad:
+        raise AuditorError(f"Spark setting {bad[0]!r} is not KEY=VALUE with a spark.* key")
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     contract = load_contract(policy.programme)
     rules = rules_for(policy)
@@ -260,7 +267,8 @@ def _runner(
     options: AuditOptions,
 ) -> Runner:
     if options.engine == "spark":
-        return SparkRunner(con, work / ".spark", contract, policy, options.spark_master)
+        conf = dict(item.split("=", 1) for item in options.spark_conf)
+        return SparkRunner(con, work / ".spark", contract, policy, options.spark_master, conf)
     return DuckDBRunner(con, db_path, contract, policy)
 
 
@@ -406,7 +414,11 @@ def _manifest(
             "name": options.engine,
             "memory_limit": options.memory_limit,
             "as_of": str(run.as_of),
-            **({"spark_master": options.spark_master} if options.engine == "spark" else {}),
+            **(
+                {"spark_master": options.spark_master, "spark_conf": list(options.spark_conf)}
+                if options.engine == "spark"
+                else {}
+            ),
         },
         "id_mask": options.id_mask,  # how reports and public_notice mask ID numbers
         "policy": {

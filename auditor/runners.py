@@ -90,11 +90,12 @@ class SparkRunner:
         contract: Contract,
         policy: Policy,
         master: str,
+        conf: dict[str, str] | None = None,
     ) -> None:
         self.con, self.folder, self.contract, self.policy = con, folder, contract, policy
         self.programme = contract.programme
         started_here = not _active_session()
-        self.spark = spark_engine.session(master, local_dir=folder / "local")
+        self.spark = spark_engine.session(master, local_dir=folder / "local", **(conf or {}))
         self._stop = started_here
         self.inputs, self.facts, self.failing = (folder / n for n in ("inputs", "facts", "failing"))
         for path in (self.inputs, self.facts, self.failing):

@@ -253,3 +253,17 @@ def test_spark_without_java_or_pyspark_says_how_to_install(
     assert result.exit_code == 2  # type: ignore[attr-defined]
     assert "pyspark is not installed: run `make setup-spark`" in result.output  # type: ignore[attr-defined]
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--spark-conf", "spark.driver.memory=8g", "--engine", "duckdb"], "engine is not spark"),
+        (["--spark-conf", "driver.memory=8g"], "is not KEY=VALUE with a spark.* key"),
+        (["--spark-conf", "spark.driver.memory"], "is not KEY=VALUE with a spark.* key"),
+    ],
+)
+def test_bad_spark_settings_are_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
+    result = _cli_audit(tmp_path, *args)
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert message in result.output  # type: ignore[attr-defined]
