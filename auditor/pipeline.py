@@ -195,7 +195,7 @@ def _run(
         con.execute(findings_ddl(contract.keys))
         con.execute("CREATE OR REPLACE TABLE prior_blocks (project_id VARCHAR, person_id VARCHAR)")
         with run.phase("engine", progress, options.engine):
-            runner = _runner(con, db_path, work, contract, policy, options)
+            runner = _runner(con, db_path, work, contract, policy, options, progress)
         later = facts.depends_on(queries, "prior_blocks")
         for round_queries in (
             [q for q in queries if q.name not in later],
@@ -265,10 +265,13 @@ def _runner(
     contract: Contract,
     policy: Policy,
     options: AuditOptions,
+    progress: Progress | None,
 ) -> Runner:
     if options.engine == "spark":
         conf = dict(item.split("=", 1) for item in options.spark_conf)
-        return SparkRunner(con, work / ".spark", contract, policy, options.spark_master, conf)
+        return SparkRunner(
+            con, work / ".spark", contract, policy, options.spark_master, conf, progress
+        )
     return DuckDBRunner(con, db_path, contract, policy)
 
 

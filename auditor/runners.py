@@ -12,6 +12,7 @@ exactly as from DuckDB's own tables.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -91,9 +92,11 @@ class SparkRunner:
         policy: Policy,
         master: str,
         conf: dict[str, str] | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.con, self.folder, self.contract, self.policy = con, folder, contract, policy
         self.programme = contract.programme
+        self.progress = progress
         started_here = not _active_session()
         self.spark = spark_engine.session(master, local_dir=folder / "local", **(conf or {}))
         self._stop = started_here
@@ -108,7 +111,9 @@ class SparkRunner:
     def materialize(self, queries: list[facts.FactQuery]) -> dict[str, float]:
         names = {q.name for q in queries}
         self._made.extend(q.name for q in queries)
-        return spark_engine.run_facts(self.spark, None, self.facts, self.programme, names)
+        return spark_engine.run_facts(
+            self.spark, None, self.facts, self.programme, names, self.progress
+        )
 
     def validate(self, q: facts.FactQuery, rules: list[Rule]) -> list[RuleOutcome]:
         return self._validator.validate(q.name, rules, q.grain, self.policy)

@@ -21,6 +21,7 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -174,17 +175,22 @@ def run_facts(
     out: Path,
     programme: str = DEFAULT_PROGRAMME,
     names: set[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, float]:
     """Materialise the programme's facts into `out/<fact>.parquet`, in load_fact_queries order
     (only `names` when given); seconds per fact. `inputs`: register the input tables from
-    there first (None: they are registered already)."""
+    there first (None: they are registered already). `progress` hears each fact as it starts
+    (on a cluster a fact can take minutes)."""
     if inputs is not None:
         register_inputs(spark, inputs, programme)
     dialect = SparkDialect.load()
     seconds: dict[str, float] = {}
-    for q in facts.load_fact_queries(programme=programme):
-        if names is not None and q.name not in names:
-            continue
+    queries = [
+        q for q in facts.load_fact_queries(programme=programme) if names is None or q.name in names
+    ]
+    for number, q in enumerate(queries, 1):
+        if progress:
+            progress(f"fact {number}/{len(queries)} on Spark: {q.name}")
         start = time.perf_counter()
         write_query(spark, q.name, q.sql, q.reads, out / f"{q.name}.parquet", dialect)
         seconds[q.name] = round(time.perf_counter() - start, 3)
