@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # The Spark engine (docs/engines.md): pyspark from the `spark` dependency group, and Debian's
-# Java runtime when `java` is missing. The test suite needs it (tests/test_spark_facts.py).
+# Java runtime when `java` is missing. The test suite needs it (tests/test_spark_audit.py, tests/test_spark_sql.py).
 setup-spark: $(VENV)/.spark-installed
 
 $(VENV)/.spark-installed: $(VENV)/.installed

@@ -4,7 +4,7 @@ Each export is audited twice, on DuckDB and on Spark (`local[2]`, one session fo
 suite: the `spark` fixture, reused by the pipeline's getOrCreate). findings.csv and
 subsidy.csv must be byte-identical (the issue's promise), and so must every other paper and
 report page; every fact table the Spark run loaded into its audit database must equal
-DuckDB's (tests/test_spark_facts.py: compare), and the manifests' counts and GX results
+DuckDB's (tests/test_spark_sql.py: compare), and the manifests' counts and GX results
 must agree. Exports: the three samples (online, Yingkou, vouchers), the heartbeat example (raw logs through
 an adapter), generated exports with
 fraud planted (200 claims; 1 M sessions), and a selection of the rule cases of tests/rules/
@@ -29,7 +29,7 @@ from auditor.engines.spark_rules import condition_of
 from auditor.errors import EvaluationError
 from auditor.pipeline import AuditOptions, AuditRun, audit
 from tests.rules.test_rule_cases import CASES, case_as_of, check_case, findings, write_case
-from tests.test_spark_facts import compare
+from tests.test_spark_sql import compare
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {

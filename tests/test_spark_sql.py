@@ -1,11 +1,12 @@
-"""The facts of both programmes on Apache Spark equal DuckDB's, table by table, row for row.
+"""Spark SQL keeps DuckDB's semantics: the comparison of fact tables both engines' tests use,
+probe queries where the engines' SQL differs, DuckDB's round() as a Spark function, and a
+local Spark that listens on loopback only.
 
-Each sample is ingested into DuckDB as auditor.pipeline does, its facts materialised there; the
-tables the facts read go to Parquet, Spark materialises every fact from them
-(auditor/engines/spark.py), and each Spark fact table is read back into DuckDB and compared
-with DuckDB's: the same columns in the same order, the same types up to TYPE_MAP, and the same
-rows as multisets (EXCEPT ALL both ways; doubles exactly). pyspark is a test dependency
-(`make setup-spark`): without it this module fails, it is never skipped.
+`compare` checks a fact table of DuckDB against Spark's: the same columns in the same order,
+the same types up to TYPE_MAP, and the same rows as multisets (EXCEPT ALL both ways; doubles
+exactly). tests/test_spark_audit.py runs it on every fact of whole audits on both engines.
+pyspark is a test dependency (`make setup-spark`): without it this module fails, it is never
+skipped.
 
 The one column pair that cannot be equal: sessions.claim_key and enterprise_key are DuckDB's
 hash() (UBIGINT) there and xxhash64 (BIGINT) on Spark; no engine has the other's hash. They are
@@ -15,39 +16,19 @@ compact grouping keys no result shows, so they are compared by what they do: one
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from auditor import facts, pipeline, sqlfuncs
-from auditor.contract import load_contract
+from auditor import facts
 from auditor.engines import spark as spark_engine
-from auditor.ingest import ingest
-from auditor.mapping import resolve_mapping
-from auditor.policy import load_policy
 
 try:
     import pyspark  # noqa: F401
 except ImportError:  # NOTE: fail, never skip: the Spark facts are part of the suite
     pytest.fail(spark_engine.INSTALL_HINT, pytrace=False)
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = {
-    "online": (ROOT / "sample_exports", "shanghai-2022", dt.date(2023, 6, 30)),
-    "yingkou": (ROOT / "sample_exports" / "yingkou-2020", "yingkou-2020", dt.date(2023, 6, 30)),
-    "voucher": (
-        ROOT / "sample_exports" / "shanghai-voucher-2021",
-        "shanghai-voucher-2021",
-        dt.date(2021, 12, 31),
-    ),
-}
-# The generated export with fraud planted (benchmarks/generate_export.py): 4,000 sessions are
-# 200 claims of 3 enterprises, every one planted, so lockstep groups, shared devices, clockwork
-# sessions and the rest fire on more than the hand-made samples' few rows
-FRAUD_SESSIONS = 4_000
-SAMPLES["fraud-200"] = (Path("generated"), "shanghai-2022", dt.date(2023, 6, 30))
 # DuckDB's type -> the type Spark's result has when read back by DuckDB. sum() of integers is
 # HUGEINT in DuckDB and BIGINT in Spark; a DECIMAL's precision follows each engine's rules for
 # arithmetic (the scale and every value are the same): compared as DECIMAL(*, scale).
@@ -58,26 +39,6 @@ HASH_KEYS = {
 }
 
 pytestmark = pytest.mark.xdist_group("spark")  # one JVM for the module, on one worker
-
-
-def duckdb_facts(
-    export: Path, policy_name: str, as_of: dt.date, work: Path
-) -> tuple[duckdb.DuckDBPyConnection, str]:
-    """The DuckDB side, built as pipeline._run builds it; facts materialised."""
-    policy = load_policy(policy_name)
-    contract = load_contract(policy.programme)
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'Asia/Shanghai'")
-    sqlfuncs.register(con)
-    facts.load_dialect(con)
-    ingest(con, export, resolve_mapping(export, None), work, contract=contract)
-    facts.load_policy_tables(con, policy, as_of)
-    facts.load_reference_tables(con)
-    pipeline._load_calendar(con, policy, as_of, pipeline.AuditOptions(as_of=as_of))
-    con.execute("CREATE OR REPLACE TABLE prior_blocks (project_id VARCHAR, person_id VARCHAR)")
-    spark_engine.export_inputs(con, work / "inputs", policy.programme)
-    facts.materialize(con, facts.load_fact_queries(programme=policy.programme))
-    return con, policy.programme
 
 
 def _type(name: str) -> str:
