@@ -957,9 +957,11 @@ def incomplete(out: Path, fmt: str) -> list[tuple[str, str, str]]:
         return con.execute(f"SELECT * FROM ({INCOMPLETE_SQL}) WHERE problems <> ''").fetchall()
 
 
-# Signals the big enterprise (--big-enterprise) may show by chance, as the signal defines them:
-# none so far (filled in when measured; see benchmarks/README.md, "Spark").
-BIG_SIGNALS_OK: frozenset[str] = frozenset()
+# Signals the big enterprise (--big-enterprise) may show by chance, as the signal defines them.
+# LOCKSTEP: at 1 M sessions with one enterprise of 20,000 trainees, three of its people start
+# and end within a minute of each other on three days by chance (measured 2026-12-01; the
+# signal is per enterprise, and this one has thousands of sessions a day). Shown, not failed.
+BIG_SIGNALS_OK = frozenset({"LOCKSTEP"})
 
 
 def verify_fraud(out: Path, fmt: str) -> list[str]:
@@ -1087,7 +1089,7 @@ def main() -> int:
         default=0,
         metavar="TRAINEES",
         help="make one enterprise of TRAINEES trainees (rounded up to 50; 3 projects per 50, "
-        "as elsewhere), never planted; the skew case of issue 8 (100,000 needs >= 3.1 M sessions)",
+        "as elsewhere), never planted; the skew case of issue 8 (100,000 needs over 3 M sessions)",
     )
     parser.add_argument(
         "--verify",

@@ -238,6 +238,10 @@ def parse_event_log(path: Path) -> dict[str, dict]:
     return dict(report)
 
 
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else sum(_size(p) for p in path.iterdir())
+
+
 def _ratio(top: float, median: float) -> str:
     return f"{top / median:.1f}x" if median else ("inf" if top else "-")
 
@@ -349,7 +353,7 @@ def main() -> int:
         log = next(p for p in events.iterdir() if app in p.name)
         report = parse_event_log(log)
         print(
-            f"event log {log.name}: {log.stat().st_size / 2**20:.1f} MiB; "
+            f"event log {log.name}: {_size(log) / 2**20:.1f} MiB; "
             f"spark.sql.shuffle.partitions={args.shuffle_partitions}, "
             f"AQE coalescing {'on' if args.coalesce else 'off'}\n"
         )
