@@ -40,6 +40,10 @@ session after the exam is also EXAM_BEFORE_STUDY_END. `_truth/fraud.csv` lists t
     python benchmarks/generate_export.py 10000000 benchmarks/data/10m [--format parquet|csv]
     python benchmarks/generate_export.py 100000 /tmp/e --verify   # check it against the contract
     python benchmarks/generate_export.py 1000000 /tmp/f --fraud --verify   # and the signals
+    python benchmarks/generate_export.py 3500000 /tmp/b --fraud --big-enterprise 100000
+
+--big-enterprise T makes one enterprise of T trainees (its 50-trainee units, 3 projects each,
+all carry one credit code; never planted, no look-alikes): the skew case of issue 8.
 """
 
 from __future__ import annotations
@@ -114,6 +118,7 @@ SIGNALS = (
 PLANTED_TENTHS = 6  # of a planted enterprise's claims (farm, idler, backfill) or people (fake)
 LOOKALIKE_PERCENT = 3  # of clean enterprises carry the innocent look-alikes
 TRUTH_DIR = "_truth"  # beside the contract tables; the auditor reads only TABLE.* files
+BIG_TRUTH = "big_enterprise"  # --big-enterprise: its id, trainees, claims, projects
 
 # GB 11643 (resident ID) and GB 32100 (unified social credit code) check characters.
 RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -225,16 +230,29 @@ def _phone(key: str, s: int) -> str:
     return f"'1' || {prefix} || lpad(CAST((({key}) * 48271 + {s}) % 100000000 AS VARCHAR), 8, '0')"
 
 
-def _build(con: duckdb.DuckDBPyConnection, sessions: int, seed: int, fraud: int = 0) -> None:
+def big_units(big: int) -> int:
+    """How many 50-trainee units make the big enterprise of `big` trainees (0: none)."""
+    return -(-int(big) // TRAINEES_PER_ENTERPRISE) if big else 0
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection, sessions: int, seed: int, fraud: int = 0, big: int = 0
+) -> None:
     """The four small driving tables: ent, person, claim (one row per claim, all its dates).
 
     `fraud` enterprises (the first by a hash of the seed) get a fraud style; their records are
     otherwise kept free of every compliance violation, so that only the planted patterns tell
     them apart.
+
+    `big` trainees (--big-enterprise): the first big_units(big) units of 50 trainees (3 projects
+    each, as every enterprise) all belong to unit 0's enterprise, which is never planted and
+    carries no look-alikes; the other enterprises are as without it.
     """
     n = sizes(sessions)
     s = int(seed)
     k = int(fraud)
+    u = big_units(big)
+    last_big = f"e < {u}, " if u else ""  # big units are planted last (never)
     districts = tuple(f"{code}|{name}" for code, name in DISTRICTS)
     con.execute(f"""
         CREATE TABLE ent0 AS
@@ -244,7 +262,8 @@ def _build(con: duckdb.DuckDBPyConnection, sessions: int, seed: int, fraud: int 
                district, style IS NULL AND hash(e, {s}, 'dup') % 100 < 3 AS refiled,
                DATE '2022-01-04' + CAST(hash(e, {s}, 'approved') % 240 AS INTEGER) AS first_approval,
                fraud_rank, style,
-               style IS NULL AND hash(e, {s}, 'look') % 100 < {LOOKALIKE_PERCENT} AS look
+               style IS NULL AND hash(e, {s}, 'look') % 100 < {LOOKALIKE_PERCENT}
+                   {f"AND e >= {u}" if u else ""} AS look
         FROM (SELECT *, {uscc_check_sql("body")} AS chk,
                      CASE WHEN rnk < {k} THEN rnk END AS fraud_rank,
                      CASE WHEN rnk < {k} THEN {_sql_list(STYLES)}[1 + rnk % {len(STYLES)}] END
@@ -252,12 +271,17 @@ def _build(con: duckdb.DuckDBPyConnection, sessions: int, seed: int, fraud: int 
               FROM (SELECT e, d[1] AS code, d[2] AS district,
                            '91310' || d[1] || 'MA1' || {_base31("e", 5)}
                                || {_char(USCC_ALPHABET, f"hash(e, {s}, 'org')")} AS body,
-                           CAST(row_number() OVER (ORDER BY hash(e, {s}, 'fraud'), e) - 1
+                           CAST(row_number() OVER (ORDER BY {last_big}hash(e, {s}, 'fraud'), e) - 1
                                 AS INTEGER) AS rnk
                     FROM (SELECT e, string_split({_pick(districts, "hash(e, 1)")}, '|') AS d
                           FROM range({n["enterprises"]}) t(e))))
     """)
     # A fake-trainee enterprise's people also stand on the roster of the next planted enterprise.
+    if u:  # the big enterprise: its units carry unit 0's credit code
+        con.execute(f"""
+            UPDATE ent0 SET enterprise_id = (SELECT enterprise_id FROM ent0 WHERE e = 0)
+            WHERE e < {u}
+        """)
     con.execute(f"""
         CREATE TABLE ent AS
         SELECT a.*, CASE WHEN a.style = 'fake' AND b.e <> a.e THEN b.e END AS twin_e
@@ -372,10 +396,11 @@ def _build(con: duckdb.DuckDBPyConnection, sessions: int, seed: int, fraud: int 
     """)
 
 
-def _queries(sessions: int, seed: int) -> dict[str, str]:
+def _queries(sessions: int, seed: int, big: int = 0) -> dict[str, str]:
     """One SELECT per export table, columns in the contract's order."""
     s = int(seed)
     n = sizes(sessions)
+    u = big_units(big)
     pid = "'SH2022-' || lpad(CAST(proj AS VARCHAR), 7, '0')"
     # Study day i of a claim sits i + i // 3 days after its first day (a rest day every 3);
     # session j falls on study day (j * days) // 20, in slot j - (first session of that day).
@@ -442,6 +467,14 @@ def _queries(sessions: int, seed: int) -> dict[str, str]:
                DATE '2005-01-01' + CAST(hash(pe.p, {s}, 'hired') % 6200 AS INTEGER)
                    AS employed_from
         FROM person pe"""
+    # Course ids repeat every 1,500 courses (500 units): the big enterprise's own run on, so that
+    # its units' courses stay distinct (no DUPLICATE_COURSE by construction).
+    course_id = "'C' || lpad(CAST(course % 1500 AS VARCHAR), 4, '0')"
+    if u:
+        course_id = (
+            f"CASE WHEN e < {u} THEN 'C' || lpad(CAST(course AS VARCHAR), 6, '0') "
+            f"ELSE {course_id} END"
+        )
     return {
         "enterprises": f"""
             SELECT enterprise_id,
@@ -453,10 +486,10 @@ def _queries(sessions: int, seed: int) -> dict[str, str]:
                    {_pick(("micro", "small", "small", "medium", "medium", "large"), "hash(e, 3)")}
                        AS size_class,
                    {_pick(BUSINESSES, f"hash(e, {s}, 'biz')")} AS main_business
-            FROM ent ORDER BY e""",
+            FROM ent {f"WHERE e = 0 OR e >= {u}" if u else ""} ORDER BY e""",
         "projects": f"""
             SELECT DISTINCT {pid} AS project_id, enterprise_id,
-                   'C' || lpad(CAST(course % 1500 AS VARCHAR), 4, '0') AS course_id,
+                   {course_id} AS course_id,
                    {_pick(COURSES, "course % 1500")} || '线上职业培训（' || proj || '）' AS title,
                    approved_on, '申学在线' AS platform_name,
                    CASE WHEN proj % 10 = 0 THEN 'self' ELSE 'third_party' END AS platform_kind
@@ -581,17 +614,31 @@ def _truth_queries() -> dict[str, str]:
 
 
 def generate(
-    sessions: int, out: Path, fmt: str = "parquet", seed: int = 7, fraud: int | None = None
+    sessions: int,
+    out: Path,
+    fmt: str = "parquet",
+    seed: int = 7,
+    fraud: int | None = None,
+    big_enterprise: int = 0,
 ) -> dict[str, int]:
     """Write the eight tables for `sessions` study sessions to `out`; returns rows per table.
 
     `fraud` planted enterprises (None or 0: none) add `_truth/fraud.csv` and
     `_truth/lookalikes.csv` beside the tables (counted as `truth.fraud`, `truth.lookalikes`).
+    `big_enterprise` trainees (rounded up to 50; 0: none) make one enterprise of that many
+    (the skew case of issue 8), written to `_truth/big_enterprise.csv`.
     """
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"format {fmt!r}: parquet or csv")
     sessions = max(1, sessions)
-    k = min(int(fraud or 0), sizes(sessions)["enterprises"])
+    units = sizes(sessions)["enterprises"]
+    u = big_units(big_enterprise)
+    if big_enterprise < 0 or u >= units:
+        raise ValueError(
+            f"big enterprise of {big_enterprise} trainees: 0 or more, and fewer than the "
+            f"export's {sizes(sessions)['trainees']:,} trainees less one enterprise's 50"
+        )
+    k = min(int(fraud or 0), units - (u - 1 if u else 0))
     if k < 0:
         raise ValueError(f"fraud enterprises {fraud}: 0 or more")
     if k and sizes(sessions)["trainees"] > 600_000:  # planted IDs are unique up to there
@@ -599,17 +646,17 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    _build(con, sessions, seed, k)
+    _build(con, sessions, seed, k, big_enterprise)
     options = (
         "(FORMAT parquet, COMPRESSION zstd)"
         if fmt == "parquet"
         else f"(FORMAT csv, HEADER, TIMESTAMPFORMAT '{TIMESTAMP_FORMAT}', DATEFORMAT '%Y-%m-%d')"
     )
     counts = {}
-    for name, sql in _queries(sessions, seed).items():
+    for name, sql in _queries(sessions, seed, big_enterprise).items():
         target = out / f"{name}.{fmt}"
         counts[name] = con.execute(f"COPY ({sql}) TO '{target}' {options}").fetchall()[0][0]
-    for name in _truth_queries():
+    for name in (*_truth_queries(), BIG_TRUTH):
         (out / TRUTH_DIR / f"{name}.csv").unlink(missing_ok=True)  # no stale truth
     if k:
         (out / TRUTH_DIR).mkdir(exist_ok=True)
@@ -618,6 +665,14 @@ def generate(
             counts[f"truth.{name}"] = con.execute(
                 f"COPY ({sql}) TO '{target}' (FORMAT csv, HEADER)"
             ).fetchall()[0][0]
+    if u:
+        (out / TRUTH_DIR).mkdir(exist_ok=True)
+        target = out / TRUTH_DIR / f"{BIG_TRUTH}.csv"
+        counts[f"truth.{BIG_TRUTH}"] = con.execute(f"""
+            COPY (SELECT any_value(enterprise_id) AS enterprise_id, count(DISTINCT p) AS trainees,
+                         count(*) AS claims, count(DISTINCT proj) AS projects
+                  FROM claim WHERE e < {u})
+            TO '{target}' (FORMAT csv, HEADER)""").fetchall()[0][0]
     con.close()
     return counts
 
@@ -902,6 +957,13 @@ def incomplete(out: Path, fmt: str) -> list[tuple[str, str, str]]:
         return con.execute(f"SELECT * FROM ({INCOMPLETE_SQL}) WHERE problems <> ''").fetchall()
 
 
+# Signals the big enterprise (--big-enterprise) may show by chance, as the signal defines them.
+# LOCKSTEP: at 1 M sessions with one enterprise of 20,000 trainees, three of its people start
+# and end within a minute of each other on three days by chance (measured 2026-12-01; the
+# signal is per enterprise, and this one has thousands of sessions a day). Shown, not failed.
+BIG_SIGNALS_OK = frozenset({"LOCKSTEP"})
+
+
 def verify_fraud(out: Path, fmt: str) -> list[str]:
     """Every planted enterprise (`_truth/fraud.csv`, if any) shows each of its patterns, and no
     other enterprise shows any signal (the look-alikes stay under every threshold)."""
@@ -911,19 +973,26 @@ def verify_fraud(out: Path, fmt: str) -> list[str]:
         with truth_file.open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 planted[row["enterprise_id"]] = set(row["patterns"].split(";"))
+    big_file = out / TRUTH_DIR / f"{BIG_TRUTH}.csv"
+    big: set[str] = set()
+    if big_file.is_file():
+        with big_file.open(encoding="utf-8", newline="") as fh:
+            big = {row["enterprise_id"] for row in csv.DictReader(fh)}
     found = signals(out, fmt)
     problems = []
     # planted: enterprises planted with it; found: of those, where it fires; also: planted
     # enterprises of another style where it fires (a fake trainee on a farm's roster); clean.
-    print(f"{'signal':24} {'planted':>7} {'found':>5} {'also':>4} {'clean':>5}")
+    # big: the --big-enterprise one fires (shown, not held against it: see BIG_SIGNALS_OK)
+    print(f"{'signal':24} {'planted':>7} {'found':>5} {'also':>4} {'clean':>5}"
+          + (f" {'big':>3}" if big else ""))  # fmt: skip
     for name in SIGNALS:
         expected = {e for e, patterns in planted.items() if name in patterns}
         missing = expected - found[name]
-        clean = found[name] - planted.keys()
+        clean = found[name] - planted.keys() - (big if name in BIG_SIGNALS_OK else set())
         also = found[name] & planted.keys() - expected
         print(
             f"{name:24} {len(expected):>7} {len(expected & found[name]):>5} {len(also):>4}"
-            f" {len(clean):>5}"
+            f" {len(clean):>5}" + (f" {len(found[name] & big):>3}" if big else "")
         )
         if missing:
             problems.append(f"{name}: not found in planted {', '.join(sorted(missing))}")
@@ -1015,6 +1084,14 @@ def main() -> int:
         help="how many enterprises to plant (default 1 %%, at least 5); implies --fraud",
     )
     parser.add_argument(
+        "--big-enterprise",
+        type=int,
+        default=0,
+        metavar="TRAINEES",
+        help="make one enterprise of TRAINEES trainees (rounded up to 50; 3 projects per 50, "
+        "as elsewhere), never planted; the skew case of issue 8 (100,000 needs over 3 M sessions)",
+    )
+    parser.add_argument(
         "--verify",
         action="store_true",
         help="check the export against the contract, and the authenticity signals: planted "
@@ -1025,7 +1102,7 @@ def main() -> int:
     if fraud is None and args.fraud:
         fraud = default_fraud_enterprises(args.sessions)
     start = time.perf_counter()
-    counts = generate(args.sessions, args.out, args.format, args.seed, fraud)
+    counts = generate(args.sessions, args.out, args.format, args.seed, fraud, args.big_enterprise)
     seconds = time.perf_counter() - start
     for name, rows in counts.items():
         print(f"{name:18} {rows:>12,}")

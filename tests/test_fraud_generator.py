@@ -186,3 +186,31 @@ def test_the_completeness_check_sees_the_clean_enterprises_violations(export: Pa
             f"SELECT DISTINCT unnest(string_split(problems, ' ')) FROM ({INCOMPLETE_SQL})"
         ).fetchall()
     assert {k[0] for k in kinds} >= {"hours", "signin", "qa", "exam", "roster", "window", "import"}
+
+
+def test_big_enterprise(tmp_path: Path) -> None:
+    """--big-enterprise T: one enterprise of T trainees (its 50-trainee units' 3 projects each,
+    course ids distinct), never planted; the contract and the signal checks still pass."""
+    out = tmp_path / "big"
+    counts = generate(40_000, out, "parquet", 7, default_fraud_enterprises(40_000), 600)
+    assert counts["truth.big_enterprise"] == 1
+    with (out / "_truth" / "big_enterprise.csv").open(encoding="utf-8", newline="") as fh:
+        (big,) = list(csv.DictReader(fh))
+    assert (big["trainees"], big["projects"]) == ("600", "36")
+    assert big["enterprise_id"] not in {r["enterprise_id"] for r in _truth(out)}
+    con = duckdb.connect()
+    projects = f"read_parquet('{out / 'projects.parquet'}')"
+    enterprises = f"read_parquet('{out / 'enterprises.parquet'}')"
+    people, courses, rows = con.execute(
+        f"SELECT count(DISTINCT t.person_id), "
+        f"(SELECT count(DISTINCT course_id) FROM {projects} WHERE enterprise_id = $1), "
+        f"(SELECT count(*) FROM {enterprises}) "
+        f"FROM read_parquet('{out / 'claims.parquet'}') t JOIN {projects} USING (project_id) "
+        f"WHERE enterprise_id = $1",
+        [big["enterprise_id"]],
+    ).fetchone()
+    # every unit's courses its own (a refiled unit, 3 %, files one twice, as any enterprise)
+    assert people == 600 and 34 <= courses <= 36
+    assert rows == 27 - 12 + 1  # 1,334 trainees: 27 units, 12 of them the big enterprise's
+    assert verify(out, "parquet") == []
+    assert verify_fraud(out, "parquet") == []
