@@ -218,6 +218,8 @@ def _run(
         with run.phase("subsidy", progress):
             runner.subsidy()
             runner.finish()
+            runner.close()  # NOTE: a Spark JVM's memory is not held through papers and reports
+            runner = None
             _write_catalogue(con, rules)
             if "risk" in contract.extras:
                 compute_risk(con)

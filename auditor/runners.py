@@ -138,7 +138,8 @@ class SparkRunner:
         self.con.execute(f"CREATE OR REPLACE TABLE subsidy AS FROM {_parquet(target)}")
 
     def finish(self) -> None:
-        """The facts into the audit database, for the papers and reports."""
+        """The facts into the audit database, for the papers and reports (the runner is closed
+        next: nothing after this needs Spark)."""
         for name in self._made:
             path = self.facts / f"{name}.parquet"
             self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS FROM {_parquet(path)}')

@@ -103,8 +103,9 @@ def connect(path):
 
 gxcompat.connect = connect
 threading.Thread(target=_sample_tree, daemon=True).start()
-export, policy, out, as_of, engine, master = sys.argv[1:7]
-options = AuditOptions(as_of=dt.date.fromisoformat(as_of), engine=engine, spark_master=master)
+export, policy, out, as_of, engine, master, conf = sys.argv[1:8]
+options = AuditOptions(as_of=dt.date.fromisoformat(as_of), engine=engine, spark_master=master,
+                       spark_conf=tuple(json.loads(conf)))
 run = audit(export, policy, out, options)
 print(json.dumps({"exit_code": run.exit_code, "timings": run.timings, "counts": run.counts,
                   "fact_seconds": run.fact_seconds,
@@ -152,14 +153,30 @@ def plain_pass_seconds(export: Path, fmt: str) -> float:
 
 
 def run_audit(
-    export: Path, policy: str, out: Path, engine: str = "duckdb", master: str = "local[2]"
+    export: Path,
+    policy: str,
+    out: Path,
+    engine: str = "duckdb",
+    master: str = "local[2]",
+    conf: tuple[str, ...] = (),
 ) -> tuple[dict, float, int]:
     """Audit in a fresh child process: its JSON result, wall seconds and peak RSS in bytes."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))
     start = time.perf_counter()
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(export), policy, str(out), AS_OF, engine, master],
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(export),
+            policy,
+            str(out),
+            AS_OF,
+            engine,
+            master,
+            json.dumps(list(conf)),
+        ],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -204,6 +221,13 @@ def main() -> int:
         help="--engine spark: the Spark master (default local[2])",
     )
     parser.add_argument(
+        "--spark-conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="--engine spark: a Spark setting (repeatable), e.g. spark.driver.memory=8g",
+    )
+    parser.add_argument(
         "--json", type=Path, help="also write the figures, every fact's seconds included, here"
     )
     parser.add_argument(
@@ -226,14 +250,18 @@ def main() -> int:
         out = args.keep or Path(tmp) / "out"
         try:
             result, wall, peak_bytes = run_audit(
-                export, args.policy, out, args.engine, args.spark_master
+                export, args.policy, out, args.engine, args.spark_master, tuple(args.spark_conf)
             )
         except RuntimeError as exc:
             print(exc, file=sys.stderr)
             return 2
     counts, timings = result["counts"], result["timings"]
 
-    engine = args.engine + (f" ({args.spark_master})" if args.engine == "spark" else "")
+    engine = args.engine + (
+        f" ({args.spark_master} {' '.join(args.spark_conf)})".replace(" )", ")")
+        if args.engine == "spark"
+        else ""
+    )
     print(f"engine {engine}")
     print(f"export {export.name} ({args.format}), policy {args.policy}")
     for table in TABLE_ORDER:
@@ -274,7 +302,11 @@ def main() -> int:
     if args.json:
         summary = {
             "engine": args.engine,
-            **({"spark_master": args.spark_master} if args.engine == "spark" else {}),
+            **(
+                {"spark_master": args.spark_master, "spark_conf": args.spark_conf}
+                if args.engine == "spark"
+                else {}
+            ),
             "export": export.name,
             "format": args.format,
             "policy": args.policy,
