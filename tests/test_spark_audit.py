@@ -169,24 +169,6 @@ def test_redacted_spark_audit_keeps_no_ids(spark, tmp_path: Path) -> None:
 # --- usage and errors (no Spark needed) ---
 
 
-def test_unknown_engine_is_exit_2(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli, ["audit", "sample_exports", "--policy", "shanghai-2022", "--out",
-              str(tmp_path / "o"), "--engine", "polars"],
-    )  # fmt: skip
-    assert result.exit_code == 2
-    assert "polars" in result.output and not (tmp_path / "o").exists()
-
-
-def test_spark_master_needs_engine_spark(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli, ["audit", "sample_exports", "--policy", "shanghai-2022", "--out",
-              str(tmp_path / "o"), "--spark-master", "local[4]"],
-    )  # fmt: skip
-    assert result.exit_code == 2
-    assert "--spark-master goes with --engine spark" in result.output
-
-
 def test_condition_of_reads_gx_spark_query() -> None:
     query = "df.filter(F.expr('(t.x IS NOT NULL) AND (NOT (CAST(t.x AS DOUBLE) <= 3.0D))'))"
     assert condition_of(query) == "(t.x IS NOT NULL) AND (NOT (CAST(t.x AS DOUBLE) <= 3.0D))"
@@ -212,7 +194,7 @@ def _cli_audit(tmp_path: Path, *args: str) -> object:
     return CliRunner().invoke(
         cli,
         ["audit", str(SAMPLES["online"][0]), "--policy", "shanghai-2022", "--out",
-         str(tmp_path / "o"), "--engine", "spark", *args],
+         str(tmp_path / "o"), *args],
     )  # fmt: skip
 
 
@@ -227,7 +209,7 @@ def _cli_audit(tmp_path: Path, *args: str) -> object:
 def test_unusable_spark_master_is_exit_2_before_any_work(
     master: str, message: str, tmp_path: Path
 ) -> None:
-    result = _cli_audit(tmp_path, "--spark-master", master)
+    result = _cli_audit(tmp_path, "--engine", "spark", "--spark-master", master)
     assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
     assert message in result.output  # type: ignore[attr-defined]
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.partial*"))
@@ -242,14 +224,14 @@ def test_spark_without_java_or_pyspark_says_how_to_install(
 
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setattr(spark_engine.shutil, "which", lambda name: None)
-    result = _cli_audit(tmp_path)
+    result = _cli_audit(tmp_path, "--engine", "spark")
     assert result.exit_code == 2  # type: ignore[attr-defined]
     assert "no `java`: run `make setup-spark`" in result.output  # type: ignore[attr-defined]
     real = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a)
     )
-    result = _cli_audit(tmp_path)
+    result = _cli_audit(tmp_path, "--engine", "spark")
     assert result.exit_code == 2  # type: ignore[attr-defined]
     assert "pyspark is not installed: run `make setup-spark`" in result.output  # type: ignore[attr-defined]
     assert not (tmp_path / "o").exists()
@@ -258,12 +240,14 @@ def test_spark_without_java_or_pyspark_says_how_to_install(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--spark-conf", "spark.driver.memory=8g", "--engine", "duckdb"], "engine is not spark"),
-        (["--spark-conf", "driver.memory=8g"], "is not KEY=VALUE with a spark.* key"),
-        (["--spark-conf", "spark.driver.memory"], "is not KEY=VALUE with a spark.* key"),
+        (["--engine", "polars"], "'polars' is not one of 'duckdb', 'spark'"),
+        (["--spark-master", "local[4]"], "--spark-master goes with --engine spark"),
+        (["--spark-conf", "spark.driver.memory=8g"], "engine is not spark"),
+        (["--engine", "spark", "--spark-conf", "driver.memory=8g"], "is not KEY=VALUE"),
+        (["--engine", "spark", "--spark-conf", "spark.driver.memory"], "is not KEY=VALUE"),
     ],
 )
-def test_bad_spark_settings_are_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
+def test_bad_engine_options_are_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
     result = _cli_audit(tmp_path, *args)
     assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
     assert message in result.output  # type: ignore[attr-defined]
