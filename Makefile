@@ -35,7 +35,7 @@ audit: setup
 test: setup setup-spark browser
 	$(BIN)/python -m pytest
 
-# every rule case of tests/rules/ on both engines (about 2.5 hours on 2 cores; CI runs a selection)
+# every rule case of tests/rules/ on both engines (an estimated 2.5 hours on 2 cores; CI runs a selection)
 test-spark-cases: setup setup-spark
 	AUDITOR_SPARK_CASES=all $(BIN)/python -m pytest -p no:xdist -o addopts= -q tests/test_spark_audit.py -k rule_case_on_both_engines
 

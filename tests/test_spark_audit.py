@@ -49,7 +49,7 @@ SAMPLES = {
 NOT_BYTES = {"manifest.json", "audit.duckdb"}
 
 # Rule cases run on both engines in CI: every case costs ~15-40 s on Spark (a fixed cost per
-# Spark job, some 400 jobs an audit), so all 302 take about 2.5 hours on the 2-core machine
+# Spark job, some 400 jobs an audit), so all 302 would take ~2.5 hours on the 2-core machine
 # (`make test-spark-cases` runs them all). These are the boundaries where the engines' SQL
 # differs: second boundaries and sub-second times, ages from birth dates, working days, the
 # second round of facts (prior_blocks), RANGE windows with a policy offset, the stdnum
