@@ -130,7 +130,7 @@ def cli() -> None:
     "--spark-master",
     default="local[2]",
     show_default=True,
-    help="--engine spark: local[N], a cluster's spark://HOST:PORT, or Spark Connect's sc://HOST.",
+    help="--engine spark: local[N], or a cluster's spark://HOST:PORT, yarn or k8s://URL.",
 )
 @click.option(
     "--spark-conf",
@@ -193,8 +193,6 @@ def audit(
         spark_master=spark_master,
         spark_conf=spark_conf,
     )
-    if spark_master != "local[2]" and engine != "spark":
-        raise click.UsageError("--spark-master goes with --engine spark")
     run = run_audit(export_dir, policy_name, out, options, progress)
     c = run.counts
     claims, amount = run.claim_words

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
 import time
 import uuid
@@ -33,7 +32,7 @@ from .policy import Policy, load_policy
 from .privacy import parse_mask
 from .risk import compute_risk, load_formula, risk_file
 from .rules import Rule, rules_for
-from .runners import ENGINES, DuckDBRunner, Runner, SparkRunner, check_spark
+from .runners import DEFAULT_MASTER, DuckDBRunner, Runner, SparkRunner, check_engine
 from .workdays import load_calendar, nth_workday_after, official_years
 
 Progress = Callable[[str], None]
@@ -85,7 +84,7 @@ class AuditOptions:
     adapter: str | None = None  # a shipped adapter's name or a folder (else mapping's [adapter])
     adapter_settings: tuple[str, ...] = ()  # NAME=VALUE, over mapping's [adapter.settings]
     engine: str = "duckdb"  # where facts, rules and subsidy run: duckdb or spark
-    spark_master: str = "local[2]"  # --engine spark: local[N], spark://HOST:PORT, yarn, k8s://
+    spark_master: str = DEFAULT_MASTER  # --engine spark: local[N], spark://HOST:PORT, yarn, k8s://
     spark_conf: tuple[str, ...] = ()  # --engine spark: KEY=VALUE Spark settings
 
 
@@ -103,15 +102,7 @@ def audit(
         parse_mask(options.id_mask)
     except ValueError as exc:  # checked before any work: the papers and reports need it
         raise AuditorError(str(exc)) from None
-    if options.engine not in ENGINES:
-        raise AuditorError(f"unknown engine {options.engine!r}; choose one of {', '.join(ENGINES)}")
-    if options.engine == "spark":
-        check_spark(options.spark_master)  # before any work: pyspark, Java, the master
-    if options.spark_conf and options.engine != "spark":
-        raise AuditorError("Spark settings are given, but the engine is not spark (--engine spark)")
-    bad = [c for c in options.spark_conf if not re.fullmatch(r"spark\.[\w.-]+=.*", c)]
-    if bad:
-        raise AuditorError(f"Spark setting {bad[0]!r} is not KEY=VALUE with a spark.* key")
+    check_engine(options.engine, options.spark_master, options.spark_conf)  # before any work
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     contract = load_contract(policy.programme)
     rules = rules_for(policy)
@@ -270,7 +261,7 @@ def _runner(
     progress: Progress | None,
 ) -> Runner:
     if options.engine == "spark":
-        conf = dict(item.split("=", 1) for item in options.spark_conf)
+        conf = check_engine(options.engine, options.spark_master, options.spark_conf)
         return SparkRunner(
             con, work / ".spark", contract, policy, options.spark_master, conf, progress
         )

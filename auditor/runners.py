@@ -11,6 +11,7 @@ exactly as from DuckDB's own tables.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from . import facts
 from .contract import Contract
 from .engines import spark as spark_engine
 from .engines.spark_rules import SparkValidator, failing_rows
+from .errors import AuditorError
 from .expectations import RuleOutcome, Validator
 from .findings import write_findings, write_prior_blocks
 from .policy import Policy
@@ -29,7 +31,24 @@ from .rules import Rule
 from .subsidy import compute_subsidy, subsidy_sql
 
 ENGINES = ("duckdb", "spark")
-check_spark = spark_engine.check_available
+DEFAULT_MASTER = "local[2]"
+_SPARK_SETTING = re.compile(r"spark\.[\w.-]+=.*")
+
+
+def check_engine(engine: str, master: str, conf: tuple[str, ...]) -> dict[str, str]:
+    """Check the engine options before any work; the Spark settings as a dict."""
+    if engine not in ENGINES:
+        raise AuditorError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine != "spark" and master != DEFAULT_MASTER:
+        raise AuditorError("--spark-master goes with --engine spark")
+    if engine != "spark" and conf:
+        raise AuditorError("Spark settings are given, but the engine is not spark (--engine spark)")
+    bad = [c for c in conf if not _SPARK_SETTING.fullmatch(c)]
+    if bad:
+        raise AuditorError(f"Spark setting {bad[0]!r} is not KEY=VALUE with a spark.* key")
+    if engine == "spark":
+        spark_engine.check_available(master)  # pyspark, Java, the master
+    return dict(item.split("=", 1) for item in conf)
 
 
 class Runner(Protocol):
