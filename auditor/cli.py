@@ -130,7 +130,8 @@ def cli() -> None:
     "--spark-master",
     default="local[2]",
     show_default=True,
-    help="--engine spark: local[N], or a cluster's spark://HOST:PORT, yarn or k8s://URL.",
+    help="--engine spark: local[N], a cluster's spark://HOST:PORT, yarn or k8s://URL, "
+    "or a Spark Connect server's sc://HOST:PORT.",
 )
 @click.option(
     "--spark-conf",

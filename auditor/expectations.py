@@ -31,6 +31,9 @@ class RuleOutcome:
     element_count: int
     unexpected_count: int
     unexpected_index_query: str | None
+    # the failing rows' grain and column values (GX's COMPLETE result format, asked for only
+    # where the query cannot be used: Spark Connect)
+    unexpected_index_list: list[dict[str, Any]] | None = None
 
 
 def build_suite(table: str, rules: list[Rule]) -> gx.ExpectationSuite:
@@ -129,6 +132,7 @@ def outcomes_of(result: Any, table: str, rules: list[Rule]) -> list[RuleOutcome]
                 element_count=int(stats.get("element_count") or 0),
                 unexpected_count=int(stats.get("unexpected_count") or 0),
                 unexpected_index_query=stats.get("unexpected_index_query"),
+                unexpected_index_list=stats.get("unexpected_index_list"),
             )
         )
     missing = set(by_id) - {o.rule.id for o in outcomes}

@@ -32,7 +32,15 @@ from .policy import Policy, load_policy
 from .privacy import parse_mask
 from .risk import compute_risk, load_formula, risk_file
 from .rules import Rule, rules_for
-from .runners import DEFAULT_MASTER, DuckDBRunner, Runner, SparkRunner, check_engine
+from .runners import (
+    DEFAULT_MASTER,
+    DuckDBRunner,
+    Runner,
+    SparkRunner,
+    check_engine,
+    shown_conf,
+    shown_master,
+)
 from .workdays import load_calendar, nth_workday_after, official_years
 
 Progress = Callable[[str], None]
@@ -84,7 +92,7 @@ class AuditOptions:
     adapter: str | None = None  # a shipped adapter's name or a folder (else mapping's [adapter])
     adapter_settings: tuple[str, ...] = ()  # NAME=VALUE, over mapping's [adapter.settings]
     engine: str = "duckdb"  # where facts, rules and subsidy run: duckdb or spark
-    spark_master: str = DEFAULT_MASTER  # --engine spark: local[N], spark://HOST:PORT, yarn, k8s://
+    spark_master: str = DEFAULT_MASTER  # --engine spark: local[N], spark://, yarn, k8s://, sc://
     spark_conf: tuple[str, ...] = ()  # --engine spark: KEY=VALUE Spark settings
 
 
@@ -411,7 +419,10 @@ def _manifest(
             "memory_limit": options.memory_limit,
             "as_of": str(run.as_of),
             **(
-                {"spark_master": options.spark_master, "spark_conf": list(options.spark_conf)}
+                {
+                    "spark_master": shown_master(options.spark_master),
+                    "spark_conf": shown_conf(options.spark_conf),
+                }
                 if options.engine == "spark"
                 else {}
             ),

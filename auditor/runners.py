@@ -30,6 +30,7 @@ from .policy import Policy
 from .rules import Rule
 from .subsidy import compute_subsidy, subsidy_sql
 
+shown_master, shown_conf = spark_engine.shown_master, spark_engine.shown_conf  # the manifest's
 ENGINES = ("duckdb", "spark")
 DEFAULT_MASTER = "local[2]"
 _SPARK_SETTING = re.compile(r"spark\.[\w.-]+=.*")
@@ -124,7 +125,7 @@ class SparkRunner:
             path.mkdir(parents=True, exist_ok=True)
         spark_engine.export_inputs(con, self.inputs, self.programme)
         spark_engine.register_inputs(self.spark, self.inputs, self.programme)
-        self._validator = SparkValidator(self.spark)
+        self._validator = SparkValidator(self.spark, by_index=spark_engine.is_connect(master))
         self._made: list[str] = []
 
     def materialize(self, queries: list[facts.FactQuery]) -> dict[str, float]:
@@ -140,7 +141,8 @@ class SparkRunner:
     def write_findings(self, outcome: RuleOutcome, q: facts.FactQuery) -> int:
         if outcome.success:
             return 0
-        path = failing_rows(self.spark, outcome, self.failing / f"{outcome.rule.id}.parquet")
+        target = self.failing / f"{outcome.rule.id}.parquet"
+        path = failing_rows(self.spark, outcome, target, self._validator.by_index)
         return write_findings(self.con, outcome, q.grain, self.contract.keys, rows=_parquet(path))
 
     def prior_blocks(self) -> None:

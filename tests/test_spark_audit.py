@@ -16,17 +16,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
-from auditor.engines.spark_rules import condition_of
+from auditor.engines.spark_rules import condition_of, failing_rows
 from auditor.errors import EvaluationError
+from auditor.expectations import RuleOutcome
 from auditor.pipeline import AuditOptions, AuditRun, audit
 from tests.rules.test_rule_cases import CASES, case_as_of, check_case, findings, write_case
 from tests.test_spark_sql import compare
@@ -198,10 +201,18 @@ def _cli_audit(tmp_path: Path, *args: str) -> object:
     )  # fmt: skip
 
 
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @pytest.mark.parametrize(
     ("master", "message"),
     [
-        ("sc://localhost:15002", "Spark Connect (sc://) is not supported yet"),
+        (f"sc://127.0.0.1:{_closed_port()}", "no Spark Connect server answers at 127.0.0.1:"),
+        ("sc://127.0.0.1:connect", "is not a Spark Connect address"),
         ("local[two]", "is not a Spark master"),
         ("http://spark:7077", "is not a Spark master"),
     ],
@@ -237,6 +248,46 @@ def test_spark_without_java_or_pyspark_says_how_to_install(
     assert not (tmp_path / "o").exists()
 
 
+def test_a_connect_client_needs_no_java(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.engines import spark as spark_engine
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(spark_engine.shutil, "which", lambda name: None)
+    master = f"sc://127.0.0.1:{_closed_port()}"
+    result = _cli_audit(tmp_path, "--engine", "spark", "--spark-master", master)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert "no Spark Connect server answers" in result.output  # type: ignore[attr-defined]
+    assert "java" not in result.output  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("master", "shown"),
+    [
+        ("local[2]", "local[2]"),
+        ("sc://spark.example", "sc://spark.example:15002"),
+        ("sc://10.0.0.5:443/;token=SECRET;use_ssl=true", "sc://10.0.0.5:443"),
+        ("sc://[::1]:15002/;user_id=auditor", "sc://[::1]:15002"),
+    ],
+)
+def test_manifest_shows_no_connect_parameters(master: str, shown: str) -> None:
+    from auditor.engines.spark import shown_master
+
+    assert shown_master(master) == shown
+
+
+def test_manifest_masks_credentials_in_settings() -> None:
+    from auditor.engines.spark import shown_conf
+
+    conf = ("spark.hadoop.fs.s3a.secret.key=abc", "spark.hadoop.fs.s3a.access.key=AKIA",
+            "spark.driver.memory=8g", "spark.some.token=x=y")  # fmt: skip
+    assert shown_conf(conf) == [
+        "spark.hadoop.fs.s3a.secret.key=***",
+        "spark.hadoop.fs.s3a.access.key=***",
+        "spark.driver.memory=8g",
+        "spark.some.token=***",
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -251,3 +302,55 @@ def test_bad_engine_options_are_exit_2(args: list[str], message: str, tmp_path: 
     result = _cli_audit(tmp_path, *args)
     assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
     assert message in result.output  # type: ignore[attr-defined]
+
+
+def _outcome(entries: list[dict[str, object]] | None, count: int) -> RuleOutcome:
+    rule = SimpleNamespace(id="PROBE", table="probe_fact")
+    return RuleOutcome(rule, False, 9, count, None, entries)  # type: ignore[arg-type]
+
+
+def test_failing_rows_by_gx_index_list(spark, tmp_path: Path) -> None:
+    """Spark Connect's way: the fact rows whose grain and column equal an entry of GX's list,
+    null-safe, exact for doubles, decimals and times, each failing row once."""
+    from decimal import Decimal
+
+    when = dt.datetime(2023, 3, 1, 23, 59, 59, 500000)
+    rows = [
+        (1, None, 5.0, Decimal("1.10"), when),  # fails
+        (1, None, 6.0, Decimal("1.10"), when),  # same grain, another value
+        (1, "a", 5.0, Decimal("1.10"), when),  # same value, another grain
+        (2, None, 5.0, Decimal("1.10"), when),
+        (3, "b", 0.1 + 0.2, Decimal("2.00"), when),  # fails, twice (a duplicate row)
+        (3, "b", 0.1 + 0.2, Decimal("2.00"), when),
+        (3, "b", 0.3, Decimal("2.00"), when),  # 0.3 is not 0.1 + 0.2
+    ]
+    schema = "id long, k string, x double, d decimal(10,2), ts timestamp_ntz"
+    spark.createDataFrame(rows, schema).createOrReplaceTempView("probe_fact")
+    entries: list[dict[str, object]] = [
+        {"id": 1, "k": None, "x": 5.0, "d": Decimal("1.10"), "ts": when},
+        {"id": 3, "k": "b", "x": 0.1 + 0.2, "d": Decimal("2.00"), "ts": when},
+        {"id": 3, "k": "b", "x": 0.1 + 0.2, "d": Decimal("2.00"), "ts": when},
+    ]
+    target = failing_rows(spark, _outcome(entries, 3), tmp_path / "f.parquet", by_index=True)
+    got = sorted(tuple(r) for r in spark.read.parquet(str(target)).collect())
+    assert got == sorted([rows[0], rows[4], rows[5]])
+
+    with pytest.raises(EvaluationError, match="GX counted 4 failing rows of probe_fact, but 3"):
+        failing_rows(spark, _outcome(entries, 4), tmp_path / "g.parquet", by_index=True)
+    with pytest.raises(EvaluationError, match="GX gave no index list"):
+        failing_rows(spark, _outcome(None, 1), tmp_path / "h.parquet", by_index=True)
+    spark.catalog.dropTempView("probe_fact")
+
+
+def test_failing_rows_by_query_are_counted_too(spark, tmp_path: Path) -> None:
+    spark.createDataFrame([(1, 5.0), (2, 50.0)], "id long, x double").createOrReplaceTempView(
+        "probe_fact"
+    )
+    query = "df.filter(F.expr('(x IS NOT NULL) AND (NOT ((x >= 0.0) AND (x <= 10.0)))'))"
+    outcome = RuleOutcome(SimpleNamespace(id="PROBE", table="probe_fact"), False, 2, 1, query)  # type: ignore[arg-type]
+    target = failing_rows(spark, outcome, tmp_path / "f.parquet")
+    assert [tuple(r) for r in spark.read.parquet(str(target)).collect()] == [(2, 50.0)]
+    wrong = RuleOutcome(outcome.rule, False, 2, 2, query)
+    with pytest.raises(EvaluationError, match="GX counted 2 failing rows"):
+        failing_rows(spark, wrong, tmp_path / "g.parquet")
+    spark.catalog.dropTempView("probe_fact")

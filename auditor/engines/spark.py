@@ -19,6 +19,7 @@ import math
 import os
 import re
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -57,37 +58,102 @@ SESSION_CONF = {
 
 
 _MASTER = re.compile(r"local(\[(\d+|\*)\])?|spark://\S+|yarn|k8s://\S+")
-CONNECT_HINT = (
-    "Spark Connect (sc://) is not supported yet: the failing rows are selected with the Spark "
-    "SQL condition GX renders through the classic driver's Catalyst, which a Connect client "
-    "does not have; use local[N] or a cluster master (spark://, yarn, k8s://) (docs/engines.md)"
-)
+# Spark Connect: sc://HOST[:PORT][/;key=value;...] (pyspark's own grammar; 15002 by default)
+_CONNECT = re.compile(r"sc://(?P<host>\[[^\]]+\]|[^:/;\s]+)(:(?P<port>\d+))?(?P<params>/;\S*)?/?")
+CONNECT_PORT = 15002
+CONNECT_MODULES = ("grpc", "grpc_status", "google.protobuf", "pandas", "pyarrow")
+
+
+def is_connect(master: str) -> bool:
+    """Whether `master` is a Spark Connect address (sc://): the driver is a server elsewhere."""
+    return master.startswith("sc://")
+
+
+def connect_address(master: str) -> tuple[str, int]:
+    """(host, port) of a Spark Connect URL; RuleError when it is not one."""
+    match = _CONNECT.fullmatch(master)
+    if match is None:
+        raise RuleError(
+            f"--spark-master {master!r} is not a Spark Connect address: sc://HOST[:PORT][/;...]"
+        )
+    return match["host"].strip("[]"), int(match["port"] or CONNECT_PORT)
+
+
+def shown_master(master: str) -> str:
+    """The master as the manifest records it: a Connect URL without its parameters (a token
+    or a user name is no business of the papers)."""
+    if not is_connect(master):
+        return master
+    host, port = connect_address(master)
+    return f"sc://[{host}]:{port}" if ":" in host else f"sc://{host}:{port}"
+
+
+_SECRET = re.compile(r"secret|password|token|credential|access\.key|\.key$", re.IGNORECASE)
+
+
+def shown_conf(conf: tuple[str, ...]) -> list[str]:
+    """The KEY=VALUE settings as the manifest records them, a credential's value masked."""
+    return [
+        f"{key}=***" if _SECRET.search(key) else f"{key}={value}"
+        for key, _, value in (c.partition("=") for c in conf)
+    ]
 
 
 def check_available(master: str) -> None:
-    """Stop before any work when Spark cannot run here: no pyspark, no Java, or a master this
-    engine does not drive."""
+    """Stop before any work when Spark cannot run here: no pyspark, no Java (a local or
+    cluster driver runs in this process's JVM), a Connect server that does not answer, or a
+    master this engine does not drive."""
     if importlib.util.find_spec("pyspark") is None:
         raise RuleError(INSTALL_HINT)
+    if is_connect(master):
+        _check_connect(master)
+        return
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         raise RuleError(
             "Spark needs a Java runtime and there is no `java`: run `make setup-spark` "
             "(Debian's openjdk-17-jre-headless) or set JAVA_HOME"
         )
-    if master.startswith("sc://"):
-        raise RuleError(CONNECT_HINT)
     if not _MASTER.fullmatch(master):
         raise RuleError(
             f"--spark-master {master!r} is not a Spark master: local[N], local[*], "
-            "spark://HOST:PORT, yarn or k8s://URL"
+            "spark://HOST:PORT, yarn, k8s://URL or a Spark Connect sc://HOST:PORT"
         )
 
 
+def _check_connect(master: str) -> None:
+    """A Connect client needs no Java, but pyspark's `connect` extra and a server that answers."""
+    host, port = connect_address(master)
+    missing = [m for m in CONNECT_MODULES if not _importable(m)]
+    if missing:
+        raise RuleError(
+            f"Spark Connect needs pyspark's `connect` extra ({', '.join(missing)} missing): "
+            "run `make setup-spark`"
+        )
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as exc:
+        raise RuleError(
+            f"no Spark Connect server answers at {host}:{port} ({exc.strerror or exc}); "
+            "start one (docs/engines.md) or check --spark-master"
+        ) from None
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
 def session(master: str = "local[2]", local_dir: Path | None = None, **conf: str) -> Any:
-    """A SparkSession (local: bound to 127.0.0.1) with the settings above."""
+    """A SparkSession (local: bound to 127.0.0.1) with the settings above; for sc:// a Spark
+    Connect client session, given the SQL settings (the server's own settings are its
+    operator's: a setting a client may not change stops the audit, with Spark's reason)."""
     check_available(master)
     from pyspark.sql import SparkSession
 
+    if is_connect(master):
+        return _connect_session(SparkSession, master, conf)
     local = master.startswith("local")
     if local:
         os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
@@ -99,6 +165,24 @@ def session(master: str = "local[2]", local_dir: Path | None = None, **conf: str
         builder = builder.config("spark.local.dir", str(local_dir))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    register_functions(spark)
+    return spark
+
+
+def _connect_session(session_class: Any, master: str, conf: dict[str, str]) -> Any:
+    spark = session_class.builder.remote(master).getOrCreate()
+    sql_conf = {k: v for k, v in SESSION_CONF.items() if k.startswith("spark.sql.")}
+    for key, value in {**sql_conf, **conf}.items():
+        try:
+            spark.conf.set(key, value)
+        except Exception as exc:  # CANNOT_MODIFY_CONFIG: a static or server-side setting
+            spark.stop()
+            first = str(exc).strip().splitlines()[0]
+            (shown,) = shown_conf((f"{key}={value}",))  # a credential stays out of the message
+            raise RuleError(
+                f"the Spark Connect server refused the setting {shown}: {first} "
+                "(a cluster setting is the server's: set it where the server is started)"
+            ) from None
     register_functions(spark)
     return spark
 
