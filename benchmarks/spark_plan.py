@@ -15,8 +15,9 @@ stages, the shuffle Exchange nodes of the final (adaptive) plans and the keys th
 by, shuffle bytes written; and per stage that reads a shuffle: tasks, the largest and the median
 task's shuffle-read bytes and records and run time (max / median: the skew).
 
-The session takes `spark.sql.shuffle.partitions` from --shuffle-partitions (the engine's is 2,
-one per core; 200, Spark's default, shows how rows spread over partitions on a cluster) and
+The session takes `spark.sql.shuffle.partitions` from --shuffle-partitions (the engine's is N
+under local[N], one per core; on a cluster and through Spark Connect it is Spark's default,
+200, which shows how rows spread over partitions on a cluster) and
 turns off AQE's coalescing of small partitions (--coalesce keeps it), so that one partition
 per key hash is what the skew figures measure. AQE's skew-join splitting stays on, as Spark
 ships it.

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -354,3 +355,23 @@ def test_failing_rows_by_query_are_counted_too(spark, tmp_path: Path) -> None:
     with pytest.raises(EvaluationError, match="GX counted 2 failing rows"):
         failing_rows(spark, wrong, tmp_path / "g.parquet")
     spark.catalog.dropTempView("probe_fact")
+
+
+def test_spark_submit_arguments_reach_the_driver() -> None:
+    """On a cluster the auditor is its own spark-submit client: PYSPARK_SUBMIT_ARGS carries what
+    spark-submit would (docs/engines.md); a local[N] master shuffles into N parts."""
+    probe = (
+        "from auditor.engines import spark as s\n"
+        "sp = s.session('local[3]')\n"
+        "c = sp.sparkContext.getConf()\n"
+        "print(c.get('spark.driver.memory'), c.get('spark.yarn.queue'),"
+        " sp.conf.get('spark.sql.shuffle.partitions'))\n"
+        "sp.stop()\n"
+    )
+    env = {**os.environ, "PYSPARK_SUBMIT_ARGS": "--driver-memory 1200m --conf "
+           "spark.yarn.queue=audit pyspark-shell"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["1200m", "audit", "3"]

@@ -52,9 +52,18 @@ SESSION_CONF = {
     "spark.sql.timestampType": "TIMESTAMP_NTZ",
     "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
     "spark.sql.ansi.enabled": "true",  # an overflow or bad cast stops, as in DuckDB
-    "spark.sql.shuffle.partitions": "2",
     "spark.sql.adaptive.enabled": "true",
 }
+
+
+def local_cores(master: str) -> int | None:
+    """N of local[N] (local: 1, local[*]: this machine's cores); None for any other master."""
+    match = re.fullmatch(r"local(\[(\d+|\*)\])?", master)
+    if match is None:
+        return None
+    if match[2] in (None, "*"):
+        return 1 if match[2] is None else os.cpu_count() or 1
+    return int(match[2])
 
 
 _MASTER = re.compile(r"local(\[(\d+|\*)\])?|spark://\S+|yarn|k8s://\S+")
@@ -159,7 +168,12 @@ def session(master: str = "local[2]", local_dir: Path | None = None, **conf: str
         os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # UDF workers: this interpreter
     builder = SparkSession.builder.master(master).appName("auditor")
-    for key, value in {**(LOOPBACK_CONF if local else {}), **SESSION_CONF, **conf}.items():
+    # a shuffle in as many parts as a local master has cores (Spark's 200 are for a cluster,
+    # where they stay: AQE coalesces small ones there)
+    cores = local_cores(master)
+    shuffle = {"spark.sql.shuffle.partitions": str(cores)} if cores else {}
+    settings = {**(LOOPBACK_CONF if local else {}), **SESSION_CONF, **shuffle, **conf}
+    for key, value in settings.items():
         builder = builder.config(key, value)
     if local_dir is not None:
         builder = builder.config("spark.local.dir", str(local_dir))
