@@ -33,7 +33,7 @@ def verify_inputs(out: Path) -> list[InputCheck]:
     expected.update({Path(p): h for p, h in manifest.get("other_inputs", {}).items()})
     checks = []
     for path, digest in sorted(expected.items()):
-        if not path.is_file():
+        if not path.exists():
             checks.append(InputCheck(path, "missing"))
         else:
             checks.append(InputCheck(path, "same" if sha256_of(path) == digest else "changed"))
