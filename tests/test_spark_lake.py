@@ -124,6 +124,39 @@ def test_verify_sees_a_changed_part_file(lake: Path, tmp_path: Path) -> None:
     assert sha256_of(export / "claims") != before
 
 
+def test_staged_copy_keeps_the_lakes_rows_order_and_instants(spark, tmp_path: Path) -> None:
+    """Spark reads a folder's files largest first; the staged copy must still hold the rows in
+    the lake's order (file names, then rows), so that ingest numbers them as in the lake, and
+    a zoned time must stay an instant (Spark's default INT96 would not)."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from auditor.sources import load_raw
+
+    lake = tmp_path / "lake" / "t"
+    lake.mkdir(parents=True)
+    start, sizes = 0, [3, 5000, 40, 1200]  # not in name order by size
+    for i, size in enumerate(sizes):
+        n = list(range(start, start + size))
+        at = [dt.datetime(2022, 3, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=k) for k in n]
+        table = pa.table({"n": n, "at": pa.array(at, pa.timestamp("us", tz="UTC"))})
+        pq.write_table(table, lake / f"part-{i:05d}.parquet", row_group_size=700)
+        start += size
+    staged = tmp_path / "stage" / "t"
+    assert spark_lake.stage_table(spark, lake.as_uri(), staged) == sum(sizes)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    src = load_raw(con, "t", staged, tmp_path)
+    assert src.rows == sum(sizes)
+    assert "TIME ZONE" in src.types[src.headers.index("at")]
+    wrong = con.execute(
+        "SELECT count(*) FROM raw_t WHERE c0 <> _row - 1 "
+        "OR epoch(c1) <> epoch(TIMESTAMPTZ '2022-03-01 00:00:00+00') + c0"
+    ).fetchall()[0][0]
+    assert wrong == 0
+
+
 # --- a bad lake stops with exit 2 before any fact (Spark: staging only) ---
 
 
@@ -166,20 +199,30 @@ def test_bad_lake_is_exit_2_naming_the_table(
 
 
 @pytest.mark.parametrize(
-    ("export", "reason"),
+    ("export", "messages"),
     [
-        ("s3a://bucket/export/", "Class org.apache.hadoop.fs.s3a.S3AFileSystem not found"),
-        ("nosuch://host/export", 'No FileSystem for scheme "nosuch"'),
+        (
+            "s3a://bucket/export/",
+            [
+                "Spark cannot reach s3a://bucket/export: ",
+                "Class org.apache.hadoop.fs.s3a.S3AFileSystem not found",
+            ],
+        ),
+        (
+            "nosuch://host/export",
+            ["Spark cannot reach nosuch://host/export: ", 'No FileSystem for scheme "nosuch"'],
+        ),
+        ("file:///no/such/lake", ["lake export file:///no/such/lake does not exist"]),
     ],
-    ids=["s3a-without-hadoop-aws", "unknown-scheme"],
+    ids=["s3a-without-hadoop-aws", "unknown-scheme", "no-such-folder"],
 )
-def test_unreachable_scheme_is_exit_2_with_sparks_reason(
-    export: str, reason: str, spark, tmp_path: Path
+def test_unreachable_lake_is_exit_2_with_sparks_reason(
+    export: str, messages: list[str], spark, tmp_path: Path
 ) -> None:
     result = _cli(export, tmp_path / "o", "--engine", "spark")
     assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
-    assert f"Spark cannot reach {export.rstrip('/')}: " in result.output  # type: ignore[attr-defined]
-    assert reason in result.output  # type: ignore[attr-defined]
+    for message in messages:
+        assert message in result.output  # type: ignore[attr-defined]
     assert not list(tmp_path.glob(".o.*"))
 
 

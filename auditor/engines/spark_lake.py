@@ -130,7 +130,7 @@ def find_tables(
             if names[here[0]]:  # a folder: Parquet files only, at least one
                 entries = [
                     (s.getPath().getName(), bool(s.isDirectory()))
-                    for s in fs.listStatus(jvm_path(spark, where))
+                    for s in fs.listStatus(_jvm_path(spark, where))
                 ]
                 parquet_parts(table.name, where, entries)
             found.append(LakeTable(table.name, where, here[0]))
@@ -146,7 +146,7 @@ def find_tables(
     return found
 
 
-def jvm_path(spark: Any, uri: str) -> Any:
+def _jvm_path(spark: Any, uri: str) -> Any:
     return spark.sparkContext._jvm.org.apache.hadoop.fs.Path(uri)
 
 
@@ -184,7 +184,9 @@ def stage_table(spark: Any, uri: str, target: Path) -> int:
         .drop(_FILE, _ROW)
     )
     with _timestamps_as_micros(spark):
-        ordered.write.mode("errorifexists").parquet(str(target))
+        # NOTE: a file:// URI, not a bare path: on a cluster a bare path would be resolved
+        # against the cluster's default file system (HDFS on YARN), not the shared folder
+        ordered.write.mode("errorifexists").parquet(target.resolve().as_uri())
     return rows
 
 
