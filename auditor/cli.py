@@ -49,7 +49,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("export_dir", type=click.Path(path_type=Path))
+@click.argument("export_dir", type=str)
 @click.option(
     "--policy",
     "policy_name",
@@ -142,7 +142,7 @@ def cli() -> None:
 )
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 def audit(
-    export_dir: Path,
+    export_dir: str,
     policy_name: str,
     out: Path,
     mapping: str | None,
@@ -163,6 +163,12 @@ def audit(
 ) -> None:
     """Audit EXPORT_DIR against a policy and write findings, subsidy and reports to OUT.
 
+    EXPORT_DIR is a folder holding one file per table (TABLE.csv, .csv.gz, .parquet, .jsonl,
+    .xlsx) or a folder of Parquet files per table (TABLE/ or TABLE.parquet/, as Spark writes
+    them). With --engine spark it may also be a lake path Spark reads (hdfs://, s3a://, gs://,
+    abfss://, file://...; a folder of Parquet files per table): Spark copies the tables to the
+    run's work folder and ingest reads them there (docs/engines.md).
+
     Exit status: 0 no blocking finding, 1 blocking findings, 2 bad input or usage.
 
     Example:
@@ -170,6 +176,7 @@ def audit(
     \b
         auditor audit sample_exports --policy shanghai-2022 --out out
         auditor audit EXPORT --policy shanghai-2022 --out out --adapter heartbeat
+        auditor audit hdfs://nn/exports/2023 --policy shanghai-2022 --out out --engine spark
     """
     from .pipeline import AuditOptions
     from .pipeline import audit as run_audit

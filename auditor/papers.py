@@ -286,8 +286,14 @@ def write_public_notice(
 
 
 def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, read in chunks."""
+    """SHA-256 of a file, read in chunks; of a table folder (Parquet part files), the SHA-256
+    of its visible files' names and SHA-256s, one `name NUL sha256 LF` line each, in name order."""
     digest = hashlib.sha256()
+    if path.is_dir():
+        for part in sorted(path.iterdir()):
+            if part.is_file() and not part.name.startswith(("_", ".")):
+                digest.update(f"{part.name}\0{sha256_of(part)}\n".encode())
+        return digest.hexdigest()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)

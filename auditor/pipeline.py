@@ -22,6 +22,7 @@ import duckdb
 from . import __version__, facts, gxcompat, sqlfuncs
 from .adapters import Adapter, AdapterRun, resolve_adapter, run_adapter
 from .contract import Contract, load_contract
+from .engines import spark_lake
 from .errors import AuditorError
 from .expectations import RuleOutcome
 from .findings import findings_ddl
@@ -63,6 +64,7 @@ class AuditRun:
     # what the programme's claims are and the word for their amount ("claims", "claimed";
     # vouchers: "payments", "paid")
     claim_words: tuple[str, str] = ("claims", "claimed")
+    lake: dict[str, spark_lake.LakeTable] = field(default_factory=dict)  # a lake export's tables
 
     @contextmanager
     def phase(self, name: str, progress: Progress | None, detail: str = "") -> Iterator[None]:
@@ -103,8 +105,13 @@ def audit(
     options: AuditOptions | None = None,
     progress: Progress | None = None,
 ) -> AuditRun:
-    """Audit `export_dir` against `policy`, writing everything to `out`."""
-    export_dir, out = Path(export_dir), Path(out)
+    """Audit `export_dir` against `policy`, writing everything to `out`.
+
+    `export_dir`: a local folder, or (`--engine spark`) a lake URI given as a str
+    (auditor/engines/spark_lake.py)."""
+    lake = spark_lake.lake_uri(export_dir)
+    # NOTE: for a lake, export_dir becomes the staging folder in _run; "." is never read
+    export_dir, out = Path(export_dir if lake is None else "."), Path(out)
     options = options or AuditOptions()
     try:
         parse_mask(options.id_mask)
@@ -116,12 +123,21 @@ def audit(
     rules = rules_for(policy)
     load_formula()  # NOTE: a malformed checks/risk.toml stops the audit before any work
     queries = facts.load_fact_queries(programme=policy.programme)
-    mapping = resolve_mapping(export_dir, options.mapping)
+    # NOTE: a lake export's mapping is --mapping's only (a lake's mapping.toml is not read)
+    mapping = (
+        resolve_mapping(export_dir, options.mapping)
+        if lake is None or options.mapping
+        else Mapping()
+    )
     adapter, settings = _choose_adapter(mapping, options)
+    if lake is not None:
+        spark_lake.check_lake(
+            lake, options.engine, adapter.name if adapter else None, options.spark_master
+        )
     mapping.check_inputs(
         adapter.input_tables if adapter else (), adapter.name if adapter else None, contract
     )
-    _check_out(export_dir, out)
+    _check_out(export_dir if lake is None else None, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     shutil.rmtree(work, ignore_errors=True)
@@ -134,9 +150,9 @@ def audit(
         chosen = (adapter, settings) if adapter else None
         _run(
             export_dir, contract, policy, rules, queries, mapping, chosen, work, run, options,
-            progress,
+            progress, lake,
         )  # fmt: skip
-        manifest = _manifest(export_dir, policy, rules, run, options)
+        manifest = _manifest(export_dir, policy, rules, run, options, lake)
         manifest["seconds"] = round(time.perf_counter() - started, 3)
         write_manifest(work, manifest)
         _replace(work, out)
@@ -158,12 +174,14 @@ def _run(
     run: AuditRun,
     options: AuditOptions,
     progress: Progress | None,
+    lake: str | None = None,
 ) -> None:
     spill = work / ".spill"
     spill.mkdir()
     db_path = work / DB_NAME
     con = gxcompat.connect(db_path)
     runner: Runner | None = None
+    lake_session: Any = None  # a Spark session the lake's staging started (stopped here)
     try:
         # NOTE: audits run where there is no network: DuckDB must never fetch an extension.
         # What the facts use (json, icu for time zones, parquet) is built into the wheel.
@@ -177,7 +195,14 @@ def _run(
         facts.load_dialect(con)
         with run.phase("ingest", progress):
             supplied = frozenset(chosen[0].outputs(chosen[1])) if chosen else frozenset()
+            if lake is not None:  # Spark stages the lake's tables; ingest reads them below
+                lake_session, export_dir = _stage_lake(
+                    lake, contract, mapping, work, run, options, progress
+                )
             ingested = ingest(con, export_dir, mapping, spill, progress, supplied, contract)
+            if lake is not None:
+                spark_lake.check_counts(run.lake, ingested)
+                shutil.rmtree(work / LAKE_STAGE)  # read: the audit database holds the tables
             if chosen:
                 run.adapter = run_adapter(
                     con, chosen[0], chosen[1], export_dir, mapping, spill, ingested, progress
@@ -219,6 +244,9 @@ def _run(
             runner.finish()
             runner.close()  # NOTE: a Spark JVM's memory is not held through papers and reports
             runner = None
+            if lake_session is not None:
+                lake_session.stop()
+                lake_session = None
             _write_catalogue(con, rules)
             if "risk" in contract.extras:
                 compute_risk(con)
@@ -252,11 +280,44 @@ def _run(
     finally:
         if runner is not None:
             runner.close()
+        if lake_session is not None:
+            lake_session.stop()
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
+        shutil.rmtree(work / LAKE_STAGE, ignore_errors=True)
     if options.redact_key:  # the database holds every ID whole: a redacted audit does not keep it
         for leftover in work.glob(f"{DB_NAME}*"):
             leftover.unlink()
+
+
+LAKE_STAGE = ".lake"  # a lake export's tables, staged by Spark for ingest; removed once read
+
+
+def _stage_lake(
+    uri: str,
+    contract: Contract,
+    mapping: Mapping,
+    work: Path,
+    run: AuditRun,
+    options: AuditOptions,
+    progress: Progress | None,
+) -> tuple[Any, Path]:
+    """Stage the lake's tables into work/.lake with Spark (the runner's session: the same
+    master, settings and local folder); the session if it was started here, and the folder."""
+    conf = check_engine(options.engine, options.spark_master, options.spark_conf)
+    started = spark_lake.active_session() is None
+    from .engines import spark as spark_engine
+
+    spark = spark_engine.session(options.spark_master, local_dir=work / ".spark" / "local", **conf)
+    try:
+        run.lake = spark_lake.stage(
+            spark, uri, contract, mapping, work / LAKE_STAGE, options.mapping is not None, progress
+        )
+    except BaseException:
+        if started:
+            spark.stop()
+        raise
+    return (spark if started else None), work / LAKE_STAGE
 
 
 def _runner(
@@ -374,7 +435,12 @@ def _yuan(amount: Any) -> int | float:
 
 
 def _manifest(
-    export_dir: Path, policy: Policy, rules: list[Rule], run: AuditRun, options: AuditOptions
+    export_dir: Path,
+    policy: Policy,
+    rules: list[Rule],
+    run: AuditRun,
+    options: AuditOptions,
+    lake: str | None = None,
 ) -> dict[str, Any]:
     ingested = run.ingested
     assert ingested is not None
@@ -383,9 +449,11 @@ def _manifest(
         if src is None:
             inputs[table] = None
             continue
+        staged = run.lake.get(table)
         inputs[table] = {
             "file": src.path.name,
-            "sha256": sha256_of(src.path),
+            # a lake table is not hashed (that would read it all on the driver): its URI
+            **({"lake": staged.uri, "sha256": None} if staged else {"sha256": sha256_of(src.path)}),
             "format": src.format,
             "encoding": src.encoding,
             "rows_read": ingested.rows_read[table],
@@ -393,7 +461,8 @@ def _manifest(
             "rows_rejected": ingested.rows_rejected[table],
             "ignored_headers": ingested.ignored_headers.get(table, []),
         }
-    extra = [p for p in (export_dir / "mapping.toml", options.holidays) if p and p.is_file()]
+    local_mapping = export_dir / "mapping.toml" if lake is None else None
+    extra = [p for p in (local_mapping, options.holidays) if p and p.is_file()]
     adapter = None
     if run.adapter:
         files = [
@@ -436,7 +505,7 @@ def _manifest(
             "parameters": policy.parameters,
             "requires": policy.requires,
         },
-        "export_dir": str(export_dir.resolve()),
+        "export_dir": lake or str(export_dir.resolve()),
         "inputs": inputs,
         "adapter": adapter,
         "other_inputs": {str(p.resolve()): sha256_of(p) for p in extra},
@@ -463,10 +532,11 @@ def _manifest(
     }
 
 
-def _check_out(export_dir: Path, out: Path) -> None:
-    """OUT is replaced whole, so it must not hold the export or anything but an earlier audit."""
-    out_abs, export_abs = out.resolve(), export_dir.resolve()
-    if out_abs == export_abs or out_abs in export_abs.parents:
+def _check_out(export_dir: Path | None, out: Path) -> None:
+    """OUT is replaced whole, so it must not hold the export (a local one) or anything but an
+    earlier audit."""
+    out_abs, export_abs = out.resolve(), export_dir.resolve() if export_dir else None
+    if export_abs and (out_abs == export_abs or out_abs in export_abs.parents):
         raise AuditorError(f"--out {out} would replace the export itself; choose another folder")
     if out.exists() and (
         not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").is_file())

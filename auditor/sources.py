@@ -1,5 +1,10 @@
 """Find each contract table's file in an export and load it, untyped, into DuckDB.
 
+A table is one file (TABLE.csv, .csv.gz, .parquet, .jsonl, .xlsx) or a folder of Parquet files
+as Spark writes them (TABLE/ or TABLE.parquet/ holding part-*.parquet; names starting with `_`
+or `.`, such as _SUCCESS and .crc files, are skipped as Spark skips them). A folder's rows are
+numbered across its files in the order of their names, then within each file.
+
 Every format ends as the same raw table: one VARCHAR column per header (named c0, c1, ... so
 that no header text ever reaches SQL) plus `_row`, the 1-based data row in the file. CSV is
 read by DuckDB itself; only GB18030 CSV is first re-encoded to UTF-8, and only .xlsx is
@@ -40,18 +45,71 @@ class SourceFile:
     headers: tuple[str, ...]
     encoding: str | None = None
     types: tuple[str, ...] = ()  # DuckDB type per header; empty: all VARCHAR (CSV, XLSX)
+    rows: int | None = None  # counted apart from DuckDB (a Parquet folder: its files' footers)
+
+
+# A table given as a folder of Parquet files: STEM/ or STEM.parquet/ (Spark's own naming).
+FOLDER_SUFFIXES = ("", ".parquet")
 
 
 def find_file(export_dir: Path, table: str, stem: str) -> Path | None:
-    """The one file holding `table` (named STEM + a known suffix), or None."""
+    """The one file, or folder of Parquet files, holding `table` (named STEM + a known
+    suffix, or STEM/ or STEM.parquet/), or None."""
     found = [export_dir / f"{stem}{s}" for s in SUFFIXES if (export_dir / f"{stem}{s}").is_file()]
+    found += [
+        export_dir / f"{stem}{s}" for s in FOLDER_SUFFIXES if (export_dir / f"{stem}{s}").is_dir()
+    ]
     if len(found) > 1:
-        names = ", ".join(p.name for p in found)
+        names = ", ".join(p.name + "/" * p.is_dir() for p in found)
         raise ExportError(f"table {table} is given by several files ({names}); keep one")
     return found[0] if found else None
 
 
+def is_hidden(name: str) -> bool:
+    """Whether Spark's readers skip a file of this name (_SUCCESS, _committed_*, .crc, ...)."""
+    return name.startswith(("_", "."))
+
+
+def parquet_parts(table: str, folder: str, entries: list[tuple[str, bool]]) -> list[str]:
+    """The Parquet files of a table folder, in name order, from its (name, is_folder) entries;
+    ExportError naming the table when the folder holds anything else or no Parquet file.
+    Used for local folders (DuckDB reads them) and lake folders (Spark lists them)."""
+    visible = sorted((name, is_dir) for name, is_dir in entries if not is_hidden(name))
+    other = [
+        name + "/" * is_dir for name, is_dir in visible if is_dir or not name.endswith(".parquet")
+    ]
+    if other:
+        raise ExportError(
+            f"table {table}: the folder {folder} holds what is not a Parquet file: "
+            f"{', '.join(other[:5])}{' ...' if len(other) > 5 else ''} (a table folder holds "
+            "Parquet files only; partitioned sub-folders are not read)"
+        )
+    if not visible:
+        raise ExportError(f"table {table}: the folder {folder} holds no Parquet file (empty)")
+    return [name for name, _ in visible]
+
+
+def _folder_parts(path: Path, table: str) -> list[Path]:
+    entries = [(p.name, p.is_dir()) for p in path.iterdir()]
+    return [path / name for name in parquet_parts(table, path.name, entries)]
+
+
+def _footer_rows(files: list[Path]) -> int:
+    """Rows the files' Parquet footers hold, read by pyarrow apart from DuckDB."""
+    import pyarrow.parquet as pq
+
+    total = 0
+    for file in files:
+        try:
+            total += pq.read_metadata(file).num_rows
+        except (OSError, pa.ArrowException) as exc:
+            raise ExportError(f"not a readable parquet file: {exc}", file=file.name) from exc
+    return total
+
+
 def _format_of(path: Path) -> str:
+    if path.is_dir():
+        return "parquet"
     name = path.name.lower()
     if name.endswith((".csv", ".csv.gz")):
         return "csv"
@@ -400,7 +458,8 @@ def load_raw(
     """
     fmt = _format_of(path)
     raw = f"raw_{table}"
-    if path.stat().st_size == 0:
+    parts = _folder_parts(path, table) if path.is_dir() else None
+    if parts is None and path.stat().st_size == 0:
         raise ExportError("the file is empty (no header row)", file=path.name)
     if fmt in ("csv", "xlsx"):
         encoding = None
@@ -430,8 +489,14 @@ def load_raw(
             )
         return SourceFile(table, path, "xlsx" if fmt == "xlsx" else "csv", headers, encoding)
     reader = {"parquet": "read_parquet(?)", "jsonl": "read_json(?, format = 'newline_delimited')"}
+    where = str(path)
+    if parts is not None:  # NOTE: DuckDB keeps the list's order: rows are numbered along it
+        where = "[" + ", ".join(_string_literal(str(p)) for p in parts) + "]"
+        reader["parquet"] = f"read_parquet({where})"
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {reader[fmt]}", [str(path)]).fetchall()
+        described = con.execute(
+            f"DESCRIBE SELECT * FROM {reader[fmt]}", [] if parts else [str(path)]
+        ).fetchall()
         names = [r[0] for r in described]
         types = [str(r[1]) for r in described]
         if fmt == "jsonl" and any(_is_temporal(t) for t in types):
@@ -449,14 +514,17 @@ def load_raw(
         # so that a malformed line is reported here, naming the file.
         select = ", ".join(f"{quote_ident(n)} AS c{i}" for i, n in enumerate(names))
         kind = "VIEW" if fmt == "parquet" else "TABLE"
-        source = reader[fmt].replace("?", _string_literal(str(path)))  # a view takes no parameters
+        source = reader[fmt]
+        if parts is None:  # a view takes no parameters
+            source = source.replace("?", _string_literal(str(path)))
         con.execute(
             f"CREATE OR REPLACE TEMP {kind} {raw} AS "
             f"SELECT {select}, row_number() OVER () AS _row FROM {source}"
         )
     except duckdb.Error as exc:
         raise ExportError(f"not a readable {fmt} file: {_first_line(exc)}", file=path.name) from exc
-    return SourceFile(table, path, fmt, tuple(names), types=tuple(types))
+    rows = _footer_rows(parts) if parts is not None else None
+    return SourceFile(table, path, fmt, tuple(names), types=tuple(types), rows=rows)
 
 
 def _is_temporal(duckdb_type: str) -> bool:

@@ -1,0 +1,246 @@
+"""A lake path as EXPORT (`--engine spark`): Spark stages the tables, DuckDB's ingest reads them.
+
+A lake export is EXPORT given as a URI (`scheme://...`: hdfs://, s3a://, s3://, gs://,
+abfss://, file://, any scheme the Spark session has a Hadoop file system for). Each contract
+table is a folder of Parquet files in it, as Spark writes them (`EXPORT/study_sessions/`
+holding part-*.parquet, or `EXPORT/study_sessions.parquet/`; `_SUCCESS`, `.crc` and other names
+starting with `_` or `.` are skipped, as Spark skips them), or one `TABLE.parquet` file; the
+folder's name is the table's, or mapping.toml's `file` stem. The mapping comes from --mapping
+(a mapping.toml inside the lake is not read: the audit stops and says so).
+
+Before any Spark job, every table is looked up with the Hadoop file-system API (a missing
+required table, an empty folder, a file that is not Parquet or a sub-folder stop the audit,
+naming the table; so does a scheme Spark cannot reach, with Spark's reason). Then, per table,
+Spark counts the rows (a count reads only the Parquet footers) and writes the table to the
+run's staging folder as Parquet, in the lake's row order (its files in name order, the rows of
+each in file order, so `_row` means the same on both sides). DuckDB's ingest then reads the
+staging folder as a local export (typing, rejects, `_row`), and every table's rows read
+(accepted + rejected) must equal Spark's count, or the audit stops. No row passes through the
+Python driver's memory: Spark writes files, DuckDB reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..contract import Contract
+from ..errors import ExportError
+from ..ingest import IngestResult
+from ..mapping import Mapping
+from ..sources import FOLDER_SUFFIXES, parquet_parts
+
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# hidden columns the staging sorts by: the lake file and the row in it
+_FILE, _ROW = "__auditor_lake_file", "__auditor_lake_row"
+
+
+def lake_uri(export: Path | str) -> str | None:
+    """EXPORT as a lake URI (without trailing slashes), or None for a local folder."""
+    text = str(export)
+    if not _URI.match(text):
+        return None
+    while text.endswith("/") and not text.endswith("://"):
+        text = text[:-1]
+    return text
+
+
+@dataclass(frozen=True)
+class LakeTable:
+    """One contract table of a lake export: where it is, its folder's name, Spark's count."""
+
+    table: str
+    uri: str
+    name: str  # the folder's (or file's) name, as ingest finds it in the staging folder
+    rows: int = -1
+
+
+def check_lake(uri: str, engine: str, adapter: str | None, master: str = "local[2]") -> None:
+    """What a lake export needs, checked before any work: the Spark engine with a classic
+    driver (not a Connect client), no adapter."""
+    if engine != "spark":
+        local = uri.removeprefix("file://") if uri.startswith("file:///") else None
+        hint = f", or give the local folder {local} as a path (DuckDB reads it)" if local else ""
+        raise ExportError(
+            f"EXPORT {uri} is a lake path (a URI), which only Spark reads: use --engine spark{hint}"
+        )
+    if master.startswith("sc://"):
+        raise ExportError(
+            f"EXPORT {uri}: a lake export is listed with the Hadoop file-system API of a classic "
+            "Spark driver, which a Spark Connect client does not have; through sc:// give a "
+            "local export, or use a cluster master (docs/engines.md)"
+        )
+    if adapter:
+        raise ExportError(
+            f"adapter {adapter}: an adapter reads its raw files at ingest, on the driver; "
+            "it does not read a lake export yet (docs/engines.md)"
+        )
+
+
+def _fs(spark: Any, uri: str) -> tuple[Any, Any]:
+    """The Hadoop file system of `uri` and the path in it; ExportError with Spark's reason
+    when the session has none for the scheme (s3a:// without the hadoop-aws jar)."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    try:
+        return path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), path
+    except Exception as exc:  # py4j's Py4JJavaError around Hadoop's exception
+        raise ExportError(
+            f"Spark cannot reach {uri}: {_reason(exc)} (a scheme needs its Hadoop file system on "
+            "Spark's class path; s3a: the hadoop-aws jar, e.g. --spark-conf "
+            "spark.jars.packages=org.apache.hadoop:hadoop-aws:VERSION)"
+        ) from None
+
+
+def _reason(exc: Exception) -> str:
+    java = getattr(exc, "java_exception", None)
+    text = str(java) if java is not None else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def find_tables(
+    spark: Any, uri: str, contract: Contract, mapping: Mapping, has_mapping: bool
+) -> list[LakeTable]:
+    """Every contract table present in the lake; ExportError for a missing required one, a
+    folder that is empty or holds what is not Parquet, or a lake Spark cannot list."""
+    fs, root = _fs(spark, uri)
+    try:
+        if not fs.exists(root) or not fs.getFileStatus(root).isDirectory():
+            raise ExportError(f"lake export {uri} does not exist or is not a folder")
+        present = sorted(
+            (s.getPath().getName(), bool(s.isDirectory())) for s in fs.listStatus(root)
+        )
+        if ("mapping.toml", False) in present and not has_mapping:
+            raise ExportError(
+                f"{uri}/mapping.toml: a lake's mapping.toml is not read; copy it and give it "
+                "with --mapping FILE"
+            )
+        found, missing = [], []
+        names = dict(present)
+        for table in contract.tables:
+            stem = mapping.for_table(table.name).file or table.name
+            here = [f"{stem}{s}" for s in FOLDER_SUFFIXES if names.get(f"{stem}{s}")]
+            here += [f"{stem}.parquet"] * (names.get(f"{stem}.parquet") is False)
+            if len(here) > 1:
+                raise ExportError(
+                    f"table {table.name} is given by several folders ({', '.join(here)}); keep one"
+                )
+            if not here:
+                if table.required:
+                    missing.append(f"{stem}/")
+                continue
+            where = f"{uri}/{here[0]}"
+            if names[here[0]]:  # a folder: Parquet files only, at least one
+                entries = [
+                    (s.getPath().getName(), bool(s.isDirectory()))
+                    for s in fs.listStatus(_jvm_path(spark, where))
+                ]
+                parquet_parts(table.name, where, entries)
+            found.append(LakeTable(table.name, where, here[0]))
+    except ExportError:
+        raise
+    except Exception as exc:  # the file system's own failure (permissions, network)
+        raise ExportError(f"Spark cannot list {uri}: {_reason(exc)}") from None
+    if missing:
+        has = ", ".join(n + "/" * d for n, d in present) or "(nothing)"
+        raise ExportError(
+            f"missing table folder(s) in the lake: {', '.join(missing)}; {uri} has: {has}"
+        )
+    return found
+
+
+def _jvm_path(spark: Any, uri: str) -> Any:
+    return spark.sparkContext._jvm.org.apache.hadoop.fs.Path(uri)
+
+
+@contextmanager
+def _timestamps_as_micros(spark: Any) -> Iterator[None]:
+    """Spark writes a zoned timestamp as INT96 by default, which DuckDB reads as a zone-less
+    time (UTC's wall clock): as INT64 micros adjusted to UTC it stays an instant, which ingest
+    turns into Shanghai's wall clock exactly as when DuckDB reads the lake's own file."""
+    key = "spark.sql.parquet.outputTimestampType"
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, "TIMESTAMP_MICROS")
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
+
+
+def stage_table(spark: Any, uri: str, target: Path) -> int:
+    """Spark's count of the lake table at `uri` (footers only), and the table written to
+    `target` as Parquet files in the lake's order: by file name, then row in the file."""
+    from pyspark.sql import functions as F
+
+    frame = spark.read.parquet(uri)
+    rows = int(frame.count())
+    ordered = (
+        frame.select(
+            "*",
+            F.col("_metadata.file_path").alias(_FILE),
+            F.col("_metadata.row_index").alias(_ROW),
+        )
+        .orderBy(_FILE, _ROW)
+        .drop(_FILE, _ROW)
+    )
+    with _timestamps_as_micros(spark):
+        # NOTE: a file:// URI, not a bare path: on a cluster a bare path would be resolved
+        # against the cluster's default file system (HDFS on YARN), not the shared folder
+        ordered.write.mode("errorifexists").parquet(target.resolve().as_uri())
+    return rows
+
+
+def stage(
+    spark: Any,
+    uri: str,
+    contract: Contract,
+    mapping: Mapping,
+    folder: Path,
+    has_mapping: bool,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, LakeTable]:
+    """Stage every contract table of the lake into `folder` (as ingest finds them there);
+    per table, where it was and Spark's count."""
+    tables = find_tables(spark, uri, contract, mapping, has_mapping)
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = {}
+    for t in tables:
+        if progress:
+            progress(f"staging {t.uri} on Spark")
+        try:
+            rows = stage_table(spark, t.uri, folder / t.name)
+        except ExportError:
+            raise
+        except Exception as exc:  # AnalysisException, Py4JJavaError: a file Spark cannot read
+            raise ExportError(
+                f"table {t.table}: Spark cannot read {t.uri}: {_reason(exc)}"
+            ) from None
+        staged[t.table] = LakeTable(t.table, t.uri, t.name, rows)
+    return staged
+
+
+def check_counts(staged: dict[str, LakeTable], ingested: IngestResult) -> None:
+    """Every lake table's rows as Spark counted them must be the rows ingest read (accepted +
+    rejected); ExportError otherwise."""
+    for name, t in sorted(staged.items()):
+        read = ingested.rows_read.get(name)
+        if read != t.rows:
+            raise ExportError(
+                f"table {name}: Spark counted {t.rows} rows in {t.uri}, but ingest read {read} "
+                "(accepted + rejected) from the staged copy: rows would be lost, so the audit "
+                "stops"
+            )
+
+
+def active_session() -> Any:
+    """The process's running SparkSession, or None."""
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession()

@@ -1,0 +1,318 @@
+"""A lake path as EXPORT: Spark stages the tables, DuckDB's ingest reads them (GitHub issue 8).
+
+The online sample is written as a lake: each table a folder of several Parquet part files
+(text columns, as DuckDB reads the CSV), with `_SUCCESS`, a `_committed_` marker and a hidden
+file beside them, one table as `signins.parquet/`. The same lake is audited as a plain local
+folder (DuckDB reads the folders itself) and as a `file://` URI on Spark (Spark stages it);
+both must be the audit of the original CSV sample. Bad lakes stop with exit 2, naming the
+table, before any fact is computed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli
+from auditor.engines import spark_lake
+from auditor.errors import AuditorError
+from auditor.verify import verify_inputs
+from tests.test_spark_audit import SAMPLES, _audit, assert_same_audit
+
+pytestmark = pytest.mark.xdist_group("spark")
+
+PARTS = 3
+
+
+def write_lake(export: Path, lake: Path) -> dict[str, int]:
+    """Every CSV of `export` as a folder of PARTS Parquet files in `lake`, rows in order;
+    rows per table."""
+    rows = {}
+    for csv in sorted(export.glob("*.csv")):
+        table = csv.stem
+        folder = lake / (f"{table}.parquet" if table == "signins" else table)
+        folder.mkdir(parents=True)
+        data = duckdb.sql(
+            "SELECT * FROM read_csv(?, header = true, all_varchar = true)", params=[str(csv)]
+        ).to_arrow_table()
+        cuts = [data.num_rows * i // PARTS for i in range(PARTS + 1)]
+        for i in range(PARTS):
+            name = f"part-{i:05d}-7b1e-c000.snappy.parquet"
+            pq.write_table(data.slice(cuts[i], cuts[i + 1] - cuts[i]), folder / name)
+        (folder / "_SUCCESS").write_bytes(b"")
+        (folder / "_committed_7b1e").write_bytes(b"{}")  # a commit marker, as Databricks'
+        (folder / ".part-00000.swp").write_bytes(b"x")  # hidden: Spark and ingest skip it
+        rows[table] = data.num_rows
+    return rows
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("lake") / "export"
+    write_lake(SAMPLES["online"][0], folder)
+    return folder
+
+
+def _copy(lake: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(lake, tmp_path / "export"))
+
+
+def _cli(export: str, out: Path, *args: str) -> object:
+    return CliRunner().invoke(
+        cli,
+        ["audit", export, "--policy", "shanghai-2022", "--out", str(out), "--as-of",
+         "2023-06-30", "--no-reports", *args],
+    )  # fmt: skip
+
+
+def _as_csv_names(text: bytes, tables: list[str]) -> bytes:
+    """The CSV sample's papers name a bad row's file `claims.csv`; the lake's, its folder."""
+    for table in tables:
+        text = text.replace(f"{table}.csv".encode(), table.encode())
+    return text
+
+
+def test_lake_export_gives_the_same_audit(lake: Path, spark, tmp_path: Path) -> None:
+    export, policy, as_of = SAMPLES["online"]
+    _audit(export, policy, tmp_path / "csv", as_of, "duckdb")
+    local = _audit(lake, policy, tmp_path / "duckdb", as_of, "duckdb")  # a plain local folder
+    # the local lake is the CSV sample's audit, but for where a bad row was (claims, not
+    # claims.csv): subsidy byte for byte, findings and rejects once the names are the same
+    csv_out, duck_out = tmp_path / "csv", tmp_path / "duckdb"
+    assert (duck_out / "subsidy.csv").read_bytes() == (csv_out / "subsidy.csv").read_bytes()
+    tables = [p.stem for p in export.glob("*.csv")]
+    for paper in ("findings.csv", "rejects.csv"):
+        ours = (duck_out / paper).read_bytes()
+        assert ours == _as_csv_names((csv_out / paper).read_bytes(), tables), paper
+    assert b"claims,claims,29,amount" in (duck_out / "rejects.csv").read_bytes()  # row kept
+    manifests = [json.loads((o / "manifest.json").read_text()) for o in (csv_out, duck_out)]
+    assert manifests[0]["counts"] == manifests[1]["counts"]
+    assert manifests[1]["inputs"]["signins"]["file"] == "signins.parquet"
+    assert {c.status for c in verify_inputs(duck_out)} == {"same"}  # folders hashed
+    assert local.exit_code == 1
+
+    uri = lake.as_uri() + "/"
+    run = _audit(uri, policy, tmp_path / "spark", as_of, "spark")  # type: ignore[arg-type]
+    assert run.exit_code == local.exit_code
+    assert_same_audit(duck_out, tmp_path / "spark")  # every paper and report, byte for byte
+    manifest = json.loads((tmp_path / "spark" / "manifest.json").read_text())
+    assert manifest["export_dir"] == uri.rstrip("/")
+    sessions = manifest["inputs"]["study_sessions"]
+    assert sessions["lake"] == f"{uri}study_sessions" and sessions["sha256"] is None
+    assert sessions["rows_read"] == run.counts["rows.study_sessions"] == 351
+    assert not (tmp_path / "spark" / ".lake").exists()
+    with pytest.raises(AuditorError, match=r"audited a lake export .* nothing to verify"):
+        verify_inputs(tmp_path / "spark")
+
+
+def test_verify_sees_a_changed_part_file(lake: Path, tmp_path: Path) -> None:
+    from auditor.papers import sha256_of
+
+    export = _copy(lake, tmp_path)
+    before = sha256_of(export / "claims")
+    (export / "claims" / "_SUCCESS").write_bytes(b"x")  # hidden: not part of the table
+    assert sha256_of(export / "claims") == before
+    part = next((export / "claims").glob("part-00001*"))
+    table = pq.read_table(part)
+    pq.write_table(table.slice(0, table.num_rows - 1), part)
+    assert sha256_of(export / "claims") != before
+
+
+def test_staged_copy_keeps_the_lakes_rows_order_and_instants(spark, tmp_path: Path) -> None:
+    """Spark reads a folder's files largest first; the staged copy must still hold the rows in
+    the lake's order (file names, then rows), so that ingest numbers them as in the lake, and
+    a zoned time must stay an instant (Spark's default INT96 would not)."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from auditor.sources import load_raw
+
+    lake = tmp_path / "lake" / "t"
+    lake.mkdir(parents=True)
+    start, sizes = 0, [3, 5000, 40, 1200]  # not in name order by size
+    for i, size in enumerate(sizes):
+        n = list(range(start, start + size))
+        at = [dt.datetime(2022, 3, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=k) for k in n]
+        table = pa.table({"n": n, "at": pa.array(at, pa.timestamp("us", tz="UTC"))})
+        pq.write_table(table, lake / f"part-{i:05d}.parquet", row_group_size=700)
+        start += size
+    staged = tmp_path / "stage" / "t"
+    assert spark_lake.stage_table(spark, lake.as_uri(), staged) == sum(sizes)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    src = load_raw(con, "t", staged, tmp_path)
+    assert src.rows == sum(sizes)
+    assert "TIME ZONE" in src.types[src.headers.index("at")]
+    wrong = con.execute(
+        "SELECT count(*) FROM raw_t WHERE c0 <> _row - 1 "
+        "OR epoch(c1) <> epoch(TIMESTAMPTZ '2022-03-01 00:00:00+00') + c0"
+    ).fetchall()[0][0]
+    assert wrong == 0
+
+
+# --- a bad lake stops with exit 2 before any fact (Spark: staging only) ---
+
+
+def _mkempty(export: Path, table: str) -> None:
+    for part in (export / table).glob("part-*"):
+        part.unlink()
+
+
+@pytest.mark.parametrize(
+    ("spoil", "messages"),
+    [
+        (lambda e: shutil.rmtree(e / "claims"), ["missing table folder(s) in the lake: claims/"]),
+        (
+            lambda e: _mkempty(e, "trainees"),
+            ["table trainees: the folder file://", "/trainees holds no Parquet file (empty)"],
+        ),
+        (
+            lambda e: (e / "study_sessions" / "part-00003.csv").write_text("a,b\n"),
+            ["table study_sessions: the folder file://", "not a Parquet file: part-00003.csv"],
+        ),
+        (
+            lambda e: (e / "signins.parquet" / "day=1").mkdir(),
+            ["table signins: the folder file://", "not a Parquet file: day=1/"],
+        ),
+        (lambda e: (e / "mapping.toml").write_text(""), ["give it with --mapping FILE"]),
+    ],
+    ids=["missing-table", "empty-folder", "not-parquet", "sub-folder", "mapping-in-lake"],
+)
+def test_bad_lake_is_exit_2_naming_the_table(
+    spoil, messages: list[str], lake: Path, spark, tmp_path: Path
+) -> None:
+    export = _copy(lake, tmp_path)
+    spoil(export)
+    result = _cli(export.as_uri(), tmp_path / "o", "--engine", "spark")
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    for message in messages:
+        assert message in result.output  # type: ignore[attr-defined]
+    assert "staging" not in result.output  # type: ignore[attr-defined]  # before any Spark job
+    assert not list(tmp_path.glob("o*")) and not list(tmp_path.glob(".o.*"))
+
+
+@pytest.mark.parametrize(
+    ("export", "messages"),
+    [
+        (
+            "s3a://bucket/export/",
+            [
+                "Spark cannot reach s3a://bucket/export: ",
+                "Class org.apache.hadoop.fs.s3a.S3AFileSystem not found",
+            ],
+        ),
+        (
+            "nosuch://host/export",
+            ["Spark cannot reach nosuch://host/export: ", 'No FileSystem for scheme "nosuch"'],
+        ),
+        ("file:///no/such/lake", ["lake export file:///no/such/lake does not exist"]),
+    ],
+    ids=["s3a-without-hadoop-aws", "unknown-scheme", "no-such-folder"],
+)
+def test_unreachable_lake_is_exit_2_with_sparks_reason(
+    export: str, messages: list[str], spark, tmp_path: Path
+) -> None:
+    result = _cli(export, tmp_path / "o", "--engine", "spark")
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    for message in messages:
+        assert message in result.output  # type: ignore[attr-defined]
+    assert not list(tmp_path.glob(".o.*"))
+
+
+def test_rows_lost_between_spark_and_ingest_stop_the_audit(
+    lake: Path, spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a cluster the staged files are written by the executors into a folder the driver
+    must share; a part file that arrives short (here: its last row cut off after Spark
+    wrote it) must stop the audit, not shrink it."""
+    stage_table = spark_lake.stage_table
+
+    def short(spark_session, uri: str, target: Path) -> int:
+        rows = stage_table(spark_session, uri, target)
+        if target.name == "study_sessions":
+            part = max(target.glob("*.parquet"), key=lambda p: p.stat().st_size)
+            table = pq.read_table(part)
+            pq.write_table(table.slice(0, table.num_rows - 1), part)
+        return rows
+
+    monkeypatch.setattr(spark_lake, "stage_table", short)
+    result = _cli(lake.as_uri(), tmp_path / "o", "--engine", "spark")
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert (
+        f"table study_sessions: Spark counted 351 rows in {lake.as_uri()}/study_sessions, "
+        "but ingest read 350"
+    ) in result.output  # type: ignore[attr-defined]
+    assert "facts:" not in result.output  # type: ignore[attr-defined]
+    assert not list(tmp_path.glob(".o.*"))
+
+
+# --- no Spark needed ---
+
+
+@pytest.mark.parametrize(
+    ("export", "message"),
+    [
+        (
+            "s3a://bucket/export",
+            "is a lake path (a URI), which only Spark reads: use --engine spark",
+        ),
+        ("file:///mnt/lake/export", "or give the local folder /mnt/lake/export as a path"),
+    ],
+)
+def test_lake_path_on_duckdb_is_exit_2(export: str, message: str, tmp_path: Path) -> None:
+    result = _cli(export, tmp_path / "o")
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert message in result.output  # type: ignore[attr-defined]
+    assert not list(tmp_path.glob(".o.*"))
+
+
+def test_lake_path_with_an_adapter_is_exit_2(tmp_path: Path) -> None:
+    result = _cli("hdfs://nn/exports/2023", tmp_path / "o", "--engine", "spark", "--adapter",
+                  "heartbeat")  # fmt: skip
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert "does not read a lake export yet" in result.output  # type: ignore[attr-defined]
+
+
+def test_lake_path_through_spark_connect_is_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as listener:  # something answers at the address: the check passes
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        master = f"sc://127.0.0.1:{listener.getsockname()[1]}"
+        result = _cli("hdfs://nn/exports/2023", tmp_path / "o", "--engine", "spark",
+                      "--spark-master", master)  # fmt: skip
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert "which a Spark Connect client does not have" in result.output  # type: ignore[attr-defined]
+    assert not list(tmp_path.glob(".o.*"))
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda e: _mkempty(e, "trainees"), "table trainees: the folder trainees holds no Parquet"),
+        (
+            lambda e: (e / "claims" / "part-00003.json").write_text("{}"),
+            "table claims: the folder claims holds what is not a Parquet file: part-00003.json",
+        ),
+        (
+            lambda e: shutil.copytree(e / "claims", e / "claims.parquet"),
+            "table claims is given by several files (claims/, claims.parquet/)",
+        ),
+    ],
+    ids=["empty-folder", "not-parquet", "two-folders"],
+)
+def test_bad_local_lake_folder_is_exit_2_on_duckdb(
+    spoil, message: str, lake: Path, tmp_path: Path
+) -> None:
+    export = _copy(lake, tmp_path)
+    spoil(export)
+    result = _cli(str(export), tmp_path / "o")
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert message in result.output  # type: ignore[attr-defined]
