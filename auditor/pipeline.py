@@ -131,9 +131,7 @@ def audit(
     )
     adapter, settings = _choose_adapter(mapping, options)
     if lake is not None:
-        spark_lake.check_lake(
-            lake, options.engine, adapter.name if adapter else None, options.spark_master
-        )
+        spark_lake.check_lake(lake, options.engine, adapter.name if adapter else None)
     mapping.check_inputs(
         adapter.input_tables if adapter else (), adapter.name if adapter else None, contract
     )

@@ -212,7 +212,7 @@ def _closed_port() -> int:
 @pytest.mark.parametrize(
     ("master", "message"),
     [
-        (f"sc://127.0.0.1:{_closed_port()}", "no Spark Connect server answers at 127.0.0.1:"),
+        ("sc://127.0.0.1:{closed}", "no Spark Connect server answers at 127.0.0.1:"),
         ("sc://127.0.0.1:connect", "is not a Spark Connect address"),
         ("local[two]", "is not a Spark master"),
         ("http://spark:7077", "is not a Spark master"),
@@ -221,6 +221,7 @@ def _closed_port() -> int:
 def test_unusable_spark_master_is_exit_2_before_any_work(
     master: str, message: str, tmp_path: Path
 ) -> None:
+    master = master.replace("{closed}", str(_closed_port()))  # in the ID: one for every worker
     result = _cli_audit(tmp_path, "--engine", "spark", "--spark-master", master)
     assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
     assert message in result.output  # type: ignore[attr-defined]

@@ -1,9 +1,10 @@
 """`auditor audit --engine spark --spark-master sc://...`: the same audit through Spark Connect.
 
 A Spark Connect server (pyspark's own, `local[2]`, bound to 127.0.0.1, its Python workers
-this interpreter) is started for this module; each audit runs in a subprocess (a Connect
-client turns pyspark into remote mode for its whole process, and the other Spark tests share
-a classic session) and must give the DuckDB audit byte for byte, the failing rows being
+this interpreter) is started for this module. The online sample, and the voucher sample
+written as a lake (tests/test_spark_lake.py), are audited through it, each in a subprocess (a
+Connect client turns pyspark into remote mode for its whole process, and the other Spark tests
+share a classic session), and must give the DuckDB audit byte for byte, the failing rows being
 selected by GX's index list instead of its Catalyst-rendered query (auditor/engines/
 spark_rules.py).
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_spark_audit import SAMPLES, _audit, assert_same_audit
+from tests.test_spark_lake import write_lake
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("spark")
@@ -93,17 +95,25 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("sample", ["online", "voucher"])
+@pytest.mark.parametrize("sample", ["online", "voucher-lake"])
 def test_connect_gives_the_same_audit(sample: str, connect_server: str, tmp_path: Path) -> None:
-    export, policy, as_of = SAMPLES[sample]
+    """The online sample as a local export; the voucher sample as a lake (a folder of Parquet
+    files per table, a file:// URI the server reads), against DuckDB reading the same folder."""
+    export, policy, as_of = SAMPLES[sample.removesuffix("-lake")]
+    given = str(export)
+    if sample.endswith("-lake"):
+        export = tmp_path / "lake"
+        write_lake(SAMPLES["voucher"][0], export)
+        given = export.as_uri()
     duck = _audit(export, policy, tmp_path / "duckdb", as_of, "duckdb")
     start = time.perf_counter()
     master = f"{connect_server}/;user_id=auditor"  # a parameter the manifest must not show
-    result = _cli(str(export), "--policy", policy, "--out", str(tmp_path / "connect"),
+    result = _cli(given, "--policy", policy, "--out", str(tmp_path / "connect"),
                   "--as-of", str(as_of), "--engine", "spark", "--spark-master", master)  # fmt: skip
     print(f"\n{sample} through Spark Connect: {time.perf_counter() - start:.1f} s")
     assert result.returncode == duck.exit_code, result.stderr[-3000:]
     assert "fact 1/" in result.stderr  # the facts ran on Spark, with progress lines
+    assert ("staging file://" in result.stderr) == sample.endswith("-lake")
     assert "Warning" not in result.stderr, result.stderr[-3000:]
     assert_same_audit(tmp_path / "duckdb", tmp_path / "connect")
     engine = json.loads((tmp_path / "connect" / "manifest.json").read_text())["engine"]

@@ -8,9 +8,11 @@ starting with `_` or `.` are skipped, as Spark skips them), or one `TABLE.parque
 folder's name is the table's, or mapping.toml's `file` stem. The mapping comes from --mapping
 (a mapping.toml inside the lake is not read: the audit stops and says so).
 
-Before any Spark job, every table is looked up with the Hadoop file-system API (a missing
-required table, an empty folder, a file that is not Parquet or a sub-folder stop the audit,
-naming the table; so does a scheme Spark cannot reach, with Spark's reason). Then, per table,
+Before any Spark job, every table is looked up in Spark's own listing of the lake (the file
+index of a `binaryFile` read: the same on a classic driver and through Spark Connect). A
+missing required table (an empty folder is a missing one: the listing sees files), a file that
+is not Parquet or a sub-folder stop the audit, naming the table; so does a scheme Spark cannot
+reach, with Spark's reason. Then, per table,
 Spark counts the rows (a count reads only the Parquet footers) and writes the table to the
 run's staging folder as Parquet, in the lake's row order (its files in name order, the rows of
 each in file order, so `_row` means the same on both sides). DuckDB's ingest then reads the
@@ -27,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from ..contract import Contract
 from ..errors import ExportError
@@ -59,20 +62,13 @@ class LakeTable:
     rows: int = -1
 
 
-def check_lake(uri: str, engine: str, adapter: str | None, master: str = "local[2]") -> None:
-    """What a lake export needs, checked before any work: the Spark engine with a classic
-    driver (not a Connect client), no adapter."""
+def check_lake(uri: str, engine: str, adapter: str | None) -> None:
+    """What a lake export needs, checked before any work: the Spark engine, no adapter."""
     if engine != "spark":
         local = uri.removeprefix("file://") if uri.startswith("file:///") else None
         hint = f", or give the local folder {local} as a path (DuckDB reads it)" if local else ""
         raise ExportError(
             f"EXPORT {uri} is a lake path (a URI), which only Spark reads: use --engine spark{hint}"
-        )
-    if master.startswith("sc://"):
-        raise ExportError(
-            f"EXPORT {uri}: a lake export is listed with the Hadoop file-system API of a classic "
-            "Spark driver, which a Spark Connect client does not have; through sc:// give a "
-            "local export, or use a cluster master (docs/engines.md)"
         )
     if adapter:
         raise ExportError(
@@ -81,19 +77,47 @@ def check_lake(uri: str, engine: str, adapter: str | None, master: str = "local[
         )
 
 
-def _fs(spark: Any, uri: str) -> tuple[Any, Any]:
-    """The Hadoop file system of `uri` and the path in it; ExportError with Spark's reason
-    when the session has none for the scheme (s3a:// without the hadoop-aws jar)."""
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(uri)
+def _listing(spark: Any, uri: str) -> list[str]:
+    """Every file under the lake Spark's readers see (not `_*` or `.*`), as paths relative to
+    it: Spark's own file index (`inputFiles`, no job), the same on a classic driver and
+    through Spark Connect. ExportError with Spark's reason when the session cannot reach the
+    scheme (s3a:// without the hadoop-aws jar) or the folder does not exist."""
     try:
-        return path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), path
-    except Exception as exc:  # py4j's Py4JJavaError around Hadoop's exception
+        files = (
+            spark.read.format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .load(uri)
+            .inputFiles()
+        )
+    except Exception as exc:  # AnalysisException, Py4JJavaError, a Connect error
+        reason = _reason(exc)
+        if "PATH_NOT_FOUND" in reason:
+            raise ExportError(f"lake export {uri} does not exist or is not a folder") from None
         raise ExportError(
-            f"Spark cannot reach {uri}: {_reason(exc)} (a scheme needs its Hadoop file system on "
+            f"Spark cannot reach {uri}: {reason} (a scheme needs its Hadoop file system on "
             "Spark's class path; s3a: the hadoop-aws jar, e.g. --spark-conf "
             "spark.jars.packages=org.apache.hadoop:hadoop-aws:VERSION)"
         ) from None
+    root = urlparse(uri).path.rstrip("/")
+    relative = []
+    for file in files:
+        path = unquote(urlparse(file).path)
+        if path == root or not path.startswith(root + "/"):
+            raise ExportError(f"lake export {uri} does not exist or is not a folder")
+        relative.append(path[len(root) + 1 :])
+    return sorted(relative)
+
+
+def _entries(relative: list[str], folder: str = "") -> list[tuple[str, bool]]:
+    """(name, is_folder) of what `folder` (relative; "" for the root) holds, from the listing:
+    a folder is seen by the files in it (an empty one is not seen at all)."""
+    prefix = f"{folder}/" if folder else ""
+    entries = set()
+    for path in relative:
+        if path.startswith(prefix):
+            head, _, rest = path[len(prefix) :].partition("/")
+            entries.add((head, bool(rest)))
+    return sorted(entries)
 
 
 def _reason(exc: Exception) -> str:
@@ -105,56 +129,41 @@ def _reason(exc: Exception) -> str:
 def find_tables(
     spark: Any, uri: str, contract: Contract, mapping: Mapping, has_mapping: bool
 ) -> list[LakeTable]:
-    """Every contract table present in the lake; ExportError for a missing required one, a
-    folder that is empty or holds what is not Parquet, or a lake Spark cannot list."""
-    fs, root = _fs(spark, uri)
-    try:
-        if not fs.exists(root) or not fs.getFileStatus(root).isDirectory():
-            raise ExportError(f"lake export {uri} does not exist or is not a folder")
-        present = sorted(
-            (s.getPath().getName(), bool(s.isDirectory())) for s in fs.listStatus(root)
+    """Every contract table present in the lake; ExportError for a missing required one (an
+    empty folder is a missing one: the listing sees files), a folder that holds what is not
+    Parquet, or a lake Spark cannot list."""
+    relative = _listing(spark, uri)
+    present = _entries(relative)
+    if ("mapping.toml", False) in present and not has_mapping:
+        raise ExportError(
+            f"{uri}/mapping.toml: a lake's mapping.toml is not read; copy it and give it "
+            "with --mapping FILE"
         )
-        if ("mapping.toml", False) in present and not has_mapping:
+    found, missing = [], []
+    names = dict(present)
+    for table in contract.tables:
+        stem = mapping.for_table(table.name).file or table.name
+        here = [f"{stem}{s}" for s in FOLDER_SUFFIXES if names.get(f"{stem}{s}")]
+        here += [f"{stem}.parquet"] * (names.get(f"{stem}.parquet") is False)
+        if len(here) > 1:
             raise ExportError(
-                f"{uri}/mapping.toml: a lake's mapping.toml is not read; copy it and give it "
-                "with --mapping FILE"
+                f"table {table.name} is given by several folders ({', '.join(here)}); keep one"
             )
-        found, missing = [], []
-        names = dict(present)
-        for table in contract.tables:
-            stem = mapping.for_table(table.name).file or table.name
-            here = [f"{stem}{s}" for s in FOLDER_SUFFIXES if names.get(f"{stem}{s}")]
-            here += [f"{stem}.parquet"] * (names.get(f"{stem}.parquet") is False)
-            if len(here) > 1:
-                raise ExportError(
-                    f"table {table.name} is given by several folders ({', '.join(here)}); keep one"
-                )
-            if not here:
-                if table.required:
-                    missing.append(f"{stem}/")
-                continue
-            where = f"{uri}/{here[0]}"
-            if names[here[0]]:  # a folder: Parquet files only, at least one
-                entries = [
-                    (s.getPath().getName(), bool(s.isDirectory()))
-                    for s in fs.listStatus(_jvm_path(spark, where))
-                ]
-                parquet_parts(table.name, where, entries)
-            found.append(LakeTable(table.name, where, here[0]))
-    except ExportError:
-        raise
-    except Exception as exc:  # the file system's own failure (permissions, network)
-        raise ExportError(f"Spark cannot list {uri}: {_reason(exc)}") from None
+        if not here:
+            if table.required:
+                missing.append(f"{stem}/")
+            continue
+        where = f"{uri}/{here[0]}"
+        if names[here[0]]:  # a folder: Parquet files only, at least one
+            parquet_parts(table.name, where, _entries(relative, here[0]))
+        found.append(LakeTable(table.name, where, here[0]))
     if missing:
         has = ", ".join(n + "/" * d for n, d in present) or "(nothing)"
         raise ExportError(
-            f"missing table folder(s) in the lake: {', '.join(missing)}; {uri} has: {has}"
+            f"missing (or empty) table folder(s) in the lake: {', '.join(missing)}; {uri} has: "
+            f"{has}"
         )
     return found
-
-
-def _jvm_path(spark: Any, uri: str) -> Any:
-    return spark.sparkContext._jvm.org.apache.hadoop.fs.Path(uri)
 
 
 @contextmanager
@@ -193,7 +202,7 @@ def stage_table(spark: Any, uri: str, target: Path) -> int:
     with _timestamps_as_micros(spark):
         # NOTE: a file:// URI, not a bare path: on a cluster a bare path would be resolved
         # against the cluster's default file system (HDFS on YARN), not the shared folder
-        ordered.write.mode("errorifexists").parquet(target.resolve().as_uri())
+        ordered.write.mode("error").parquet(target.resolve().as_uri())
     return rows
 
 
