@@ -11,11 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import great_expectations as gx
-from great_expectations.expectations.expectation_configuration import (
-    ExpectationConfiguration,
-)
-
 from . import gxcompat
 from .errors import EvaluationError, RuleError
 from .policy import Policy
@@ -36,8 +31,13 @@ class RuleOutcome:
     unexpected_index_list: list[dict[str, Any]] | None = None
 
 
-def build_suite(table: str, rules: list[Rule]) -> gx.ExpectationSuite:
+def build_suite(table: str, rules: list[Rule]) -> Any:
     """The suite of one fact table: each rule file's [expectation], verbatim."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
     suite = gx.ExpectationSuite(name=table)
     for rule in rules:
         config = ExpectationConfiguration(

@@ -19,23 +19,44 @@ from typing import Any
 # NOTE: before GX is imported: it must never try to send usage statistics (no network).
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
+import importlib
+import threading
+from importlib.metadata import version
+
 import duckdb
-import duckdb_engine
-import great_expectations as gx
-import sqlalchemy
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
-from great_expectations.execution_engine.sqlalchemy_execution_engine import (
-    SqlAlchemyExecutionEngine,
-)
 
-_ORIGINAL_EXECUTE_QUERY = SqlAlchemyExecutionEngine.execute_query
+# NOTE: GX is imported on first use, not with this module: it takes ~6 s (it imports pandas,
+# SQLAlchemy, altair and, when installed, pyspark). `prefetch` starts that import in a thread at
+# the start of an audit, so that it overlaps ingest instead of delaying the first progress line.
+_GX = "great_expectations"
+_prefetch: threading.Thread | None = None
 
 
-def _buffered_execute_query(self: SqlAlchemyExecutionEngine, query: Any) -> Any:
+def prefetch() -> None:
+    """Import GX in a background thread (idempotent); the first real use waits for it."""
+    global _prefetch
+    if _prefetch is None:
+        _prefetch = threading.Thread(target=importlib.import_module, args=(_GX,), daemon=True)
+        _prefetch.start()
+
+
+def gx_version() -> str:
+    return version(_GX)
+
+
+def _engine() -> Any:
+    from great_expectations.execution_engine.sqlalchemy_execution_engine import (
+        SqlAlchemyExecutionEngine,
+    )
+
+    if not hasattr(SqlAlchemyExecutionEngine, "_auditor_original_execute_query"):
+        SqlAlchemyExecutionEngine._auditor_original_execute_query = (  # type: ignore[attr-defined]
+            SqlAlchemyExecutionEngine.execute_query
+        )
+    return SqlAlchemyExecutionEngine
+
+
+def _buffered_execute_query(self: Any, query: Any) -> Any:
     with self.get_connection() as connection:
         result = self._execute_query_with_recovery(connection, query)
         return result.freeze()()
@@ -43,16 +64,18 @@ def _buffered_execute_query(self: SqlAlchemyExecutionEngine, query: Any) -> Any:
 
 def install() -> None:
     """Patch GX's SQL engine to buffer results before its connection closes (idempotent)."""
-    SqlAlchemyExecutionEngine.execute_query = _buffered_execute_query  # type: ignore[method-assign]
+    _engine().execute_query = _buffered_execute_query
 
 
 def uninstall() -> None:
     """Undo `install` (tests use it to show the workaround is still needed)."""
-    SqlAlchemyExecutionEngine.execute_query = _ORIGINAL_EXECUTE_QUERY  # type: ignore[method-assign]
+    engine = _engine()
+    engine.execute_query = engine._auditor_original_execute_query
 
 
 def _user_agent() -> str:
-    return f"duckdb_engine/{duckdb_engine.__version__}(sqlalchemy/{sqlalchemy.__version__})"
+    # duckdb-engine's own string, from package metadata (importing it would import SQLAlchemy)
+    return f"duckdb_engine/{version('duckdb_engine')}(sqlalchemy/{version('sqlalchemy')})"
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
@@ -66,6 +89,13 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
 
 def ephemeral_context() -> Any:
     """A GX context that keeps nothing on disk, shows no progress bars and sends nothing."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(),
         analytics_enabled=False,

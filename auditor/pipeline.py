@@ -146,6 +146,7 @@ def audit(
     started = time.perf_counter()
     try:
         chosen = (adapter, settings) if adapter else None
+        gxcompat.prefetch()  # GX's import overlaps ingest
         _run(
             export_dir, contract, policy, rules, queries, mapping, chosen, work, run, options,
             progress, lake,
@@ -479,7 +480,7 @@ def _manifest(
             "name": "auditor",
             "version": __version__,
             "duckdb": duckdb.__version__,
-            "great_expectations": gxcompat.gx.__version__,
+            "great_expectations": gxcompat.gx_version(),
         },
         "engine": {
             "name": options.engine,

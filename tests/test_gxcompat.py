@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,18 @@ def test_an_expectation_that_cannot_run_fails_closed(tmp_path: Path) -> None:
             )
     finally:
         validator.close()
+
+
+def test_gx_is_imported_on_use_not_at_start() -> None:
+    """GX's import takes ~6 s: the CLI and the pipeline do not pay it before an audit starts,
+    and an audit imports it in a thread while ingest runs (gxcompat.prefetch)."""
+    probe = (
+        "import sys, auditor.cli, auditor.pipeline, auditor.runners\n"
+        "assert 'great_expectations' not in sys.modules, 'imported at start'\n"
+        "from auditor import gxcompat\n"
+        "gxcompat.prefetch(); gxcompat._prefetch.join()\n"
+        "assert 'great_expectations' in sys.modules\n"
+        "import os; assert os.environ['GX_ANALYTICS_ENABLED'] == 'false'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
