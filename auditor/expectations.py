@@ -33,7 +33,7 @@ class RuleOutcome:
 
 def build_suite(table: str, rules: list[Rule]) -> Any:
     """The suite of one fact table: each rule file's [expectation], verbatim."""
-    import great_expectations as gx
+    gx = gxcompat.gx()
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )

@@ -33,11 +33,25 @@ _prefetch: threading.Thread | None = None
 
 
 def prefetch() -> None:
-    """Import GX in a background thread (idempotent); the first real use waits for it."""
+    """Import GX in a background thread (idempotent); every use of GX here waits for it first
+    (`_gx`): importing a GX module while another thread is inside GX's package initialisation
+    can hand back a partly initialised module."""
     global _prefetch
     if _prefetch is None:
+        # NOTE: what an audit's main thread imports while GX loads, and GX imports too, is
+        # imported here first (pandas, through DuckDB's Arrow conversions): a module two
+        # threads import at once can likewise come back half made (checked with an import
+        # audit hook over the three samples: the rest are encodings, pyarrow.vendored, stdnum)
+        importlib.import_module("pyarrow.pandas_compat")
         _prefetch = threading.Thread(target=importlib.import_module, args=(_GX,), daemon=True)
         _prefetch.start()
+
+
+def gx() -> Any:
+    """The great_expectations module, once any prefetch has finished importing it."""
+    if _prefetch is not None:
+        _prefetch.join()
+    return importlib.import_module(_GX)
 
 
 def gx_version() -> str:
@@ -45,6 +59,7 @@ def gx_version() -> str:
 
 
 def _engine() -> Any:
+    gx()
     from great_expectations.execution_engine.sqlalchemy_execution_engine import (
         SqlAlchemyExecutionEngine,
     )
@@ -89,7 +104,7 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
 
 def ephemeral_context() -> Any:
     """A GX context that keeps nothing on disk, shows no progress bars and sends nothing."""
-    import great_expectations as gx
+    gx_module = gx()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -101,4 +116,4 @@ def ephemeral_context() -> Any:
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
     )
-    return gx.get_context(mode="ephemeral", project_config=config)
+    return gx_module.get_context(mode="ephemeral", project_config=config)

@@ -20,7 +20,15 @@ import duckdb
 from .contract import ACTIVITY_TABLES, ONLINE, Column, Contract, Table
 from .errors import ExportError
 from .mapping import Mapping, TableMapping
-from .sources import SourceFile, drop_raw, find_file, load_json_lines, load_raw, quote_ident
+from .sources import (
+    INT96,
+    SourceFile,
+    drop_raw,
+    find_file,
+    load_json_lines,
+    load_raw,
+    quote_ident,
+)
 
 REJECT_FIELDS = ("source_table", "file", "source_row", "column_name", "reason")
 
@@ -191,6 +199,15 @@ def _type_table(
             continue
         value = f"c{positions[col.name]}"
         source_type = src.types[positions[col.name]] if src.types else "VARCHAR"
+        if source_type == INT96:
+            raise ExportError(
+                f"column {src.headers[positions[col.name]]!r} ({col.name}) is a Parquet INT96 "
+                "timestamp, which does not say whether it holds UTC (Spark) or local wall-clock "
+                "time (Impala, Hive): the audit will not guess. Write it as a Parquet TIMESTAMP "
+                "(INT64; Spark: spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS) or as "
+                "text with an offset",
+                file=src.path.name,
+            )
         native = _native_expr(col, value, source_type)
         if native:  # r_ keeps the raw text for evidence; a typed value has none to keep
             select.append(f"CAST(NULL AS VARCHAR) AS r_{col.name}")

@@ -146,7 +146,8 @@ def audit(
     started = time.perf_counter()
     try:
         chosen = (adapter, settings) if adapter else None
-        gxcompat.prefetch()  # GX's import overlaps ingest
+        if options.engine == "duckdb":  # GX's import overlaps ingest (Spark imports pyspark,
+            gxcompat.prefetch()  # which GX imports too: no two threads inside one package)
         _run(
             export_dir, contract, policy, rules, queries, mapping, chosen, work, run, options,
             progress, lake,

@@ -523,8 +523,31 @@ def load_raw(
         )
     except duckdb.Error as exc:
         raise ExportError(f"not a readable {fmt} file: {_first_line(exc)}", file=path.name) from exc
+    if fmt == "parquet":
+        int96 = _int96_columns(parts if parts is not None else [path])
+        types = [INT96 if n in int96 else t for n, t in zip(names, types, strict=True)]
     rows = _footer_rows(parts) if parts is not None else None
     return SourceFile(table, path, fmt, tuple(names), types=tuple(types), rows=rows)
+
+
+# A Parquet INT96 timestamp: DuckDB reads it as a zone-less TIMESTAMP, but the file does not say
+# which clock it holds (Spark writes UTC instants, Impala and Hive local wall-clock times), so
+# ingest refuses to guess (an 8-hour shift would pass unseen).
+INT96 = "TIMESTAMP (Parquet INT96)"
+
+
+def _int96_columns(files: list[Path]) -> set[str]:
+    """The top-level columns stored as INT96 in any of the Parquet files (footers only)."""
+    import pyarrow.parquet as pq
+
+    found = set()
+    for file in files:
+        schema = pq.read_metadata(file).schema
+        for i in range(len(schema)):
+            column = schema.column(i)
+            if column.physical_type == "INT96":
+                found.add(column.path.split(".")[0])
+    return found
 
 
 def _is_temporal(duckdb_type: str) -> bool:

@@ -258,6 +258,27 @@ def test_typed_parquet_columns_are_taken_as_they_are(export: Path, tmp_path: Pat
     assert _study_rows(_ingest(export, tmp_path)) == expected
 
 
+@pytest.mark.parametrize("int96", [True, False], ids=["int96-refused", "int64-taken"])
+def test_an_int96_time_is_refused_not_guessed(int96: bool, export: Path, tmp_path: Path) -> None:
+    """A Parquet INT96 time does not say whether it is UTC (Spark) or wall-clock (Impala): the
+    audit stops naming the column; the same times as INT64 TIMESTAMP are read as they are."""
+    import pyarrow.parquet as pq
+
+    expected = _study_rows(_ingest(export, tmp_path))
+    src = export / "study_sessions.csv"
+    table = duckdb.sql(
+        f"SELECT project_id, person_id, CAST(started_at AS TIMESTAMP) AS started_at, "
+        f"CAST(ended_at AS TIMESTAMP) AS ended_at FROM read_csv('{src}', all_varchar = true)"
+    ).to_arrow_table()
+    pq.write_table(table, export / "study_sessions.parquet", use_deprecated_int96_timestamps=int96)
+    src.unlink()
+    if int96:
+        with pytest.raises(ExportError, match=r"'started_at' \(started_at\) is a Parquet INT96"):
+            _ingest(export, tmp_path)
+    else:
+        assert _study_rows(_ingest(export, tmp_path)) == expected
+
+
 def test_a_broken_parquet_file_is_named(export: Path, tmp_path: Path) -> None:
     src = export / "qa.csv"
     duckdb.connect().execute(
