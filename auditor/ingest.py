@@ -454,9 +454,9 @@ def ingest_file(
         src = load_raw(con, table.name, path, work_dir, sheet=key)
     result.sources[key] = src
     read = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchall()[0][0]
-    if src.rows is not None and read != src.rows:  # a folder of Parquet files: its footers
+    if src.rows is not None and read != src.rows:  # Parquet: the footers, read by pyarrow
         raise ExportError(
-            f"the Parquet footers of the folder's files hold {src.rows} rows, but DuckDB read "
+            f"the Parquet footers hold {src.rows} rows, but DuckDB read "
             f"{read}: rows would be lost, so the audit stops",
             file=path.name,
         )

@@ -305,8 +305,9 @@ def _stage_lake(
     """Stage the lake's tables into work/.lake with Spark (the runner's session: the same
     master, settings and local folder); the session if it was started here, and the folder."""
     conf = check_engine(options.engine, options.spark_master, options.spark_conf)
-    started = spark_lake.active_session() is None
     from .engines import spark as spark_engine
+
+    started = spark_engine.active_session() is None
 
     spark = spark_engine.session(options.spark_master, local_dir=work / ".spark" / "local", **conf)
     try:

@@ -15,7 +15,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import duckdb
 
@@ -117,7 +117,7 @@ class SparkRunner:
         self.con, self.folder, self.contract, self.policy = con, folder, contract, policy
         self.programme = contract.programme
         self.progress = progress
-        started_here = not _active_session()
+        started_here = not spark_engine.active_session()
         self.spark = spark_engine.session(master, local_dir=folder / "local", **(conf or {}))
         self._stop = started_here
         self.inputs, self.facts, self.failing = (folder / n for n in ("inputs", "facts", "failing"))
@@ -174,14 +174,6 @@ class SparkRunner:
         path = self.inputs / f"{table}.parquet"
         self.con.execute(f'COPY "{table}" TO {_literal(str(path))} (FORMAT parquet)')
         spark_engine.register_inputs(self.spark, self.inputs, tables=[table])
-
-
-def _active_session() -> Any:
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        return None
-    return SparkSession.getActiveSession()
 
 
 def _literal(text: str) -> str:

@@ -45,7 +45,7 @@ class SourceFile:
     headers: tuple[str, ...]
     encoding: str | None = None
     types: tuple[str, ...] = ()  # DuckDB type per header; empty: all VARCHAR (CSV, XLSX)
-    rows: int | None = None  # counted apart from DuckDB (a Parquet folder: its files' footers)
+    rows: int | None = None  # counted apart from DuckDB (Parquet: its files' footers)
 
 
 # A table given as a folder of Parquet files: STEM/ or STEM.parquet/ (Spark's own naming).
@@ -94,17 +94,21 @@ def _folder_parts(path: Path, table: str) -> list[Path]:
     return [path / name for name in parquet_parts(table, path.name, entries)]
 
 
-def _footer_rows(files: list[Path]) -> int:
-    """Rows the files' Parquet footers hold, read by pyarrow apart from DuckDB."""
+def _footers(files: list[Path]) -> tuple[int, set[str]]:
+    """From the files' Parquet footers, read by pyarrow apart from DuckDB: the rows they hold,
+    and the top-level columns stored as INT96 in any of them."""
     import pyarrow.parquet as pq
 
-    total = 0
+    total, int96 = 0, set()
     for file in files:
         try:
-            total += pq.read_metadata(file).num_rows
+            meta = pq.read_metadata(file)
         except (OSError, pa.ArrowException) as exc:
             raise ExportError(f"not a readable parquet file: {exc}", file=file.name) from exc
-    return total
+        total += meta.num_rows
+        columns = (meta.schema.column(i) for i in range(len(meta.schema)))
+        int96 |= {c.path.split(".")[0] for c in columns if c.physical_type == "INT96"}
+    return total, int96
 
 
 def _format_of(path: Path) -> str:
@@ -523,10 +527,10 @@ def load_raw(
         )
     except duckdb.Error as exc:
         raise ExportError(f"not a readable {fmt} file: {_first_line(exc)}", file=path.name) from exc
+    rows = None  # counted apart from DuckDB: Parquet's footers (CSV is counted above)
     if fmt == "parquet":
-        int96 = _int96_columns(parts if parts is not None else [path])
+        rows, int96 = _footers(parts if parts is not None else [path])
         types = [INT96 if n in int96 else t for n, t in zip(names, types, strict=True)]
-    rows = _footer_rows(parts) if parts is not None else None
     return SourceFile(table, path, fmt, tuple(names), types=tuple(types), rows=rows)
 
 
@@ -534,20 +538,6 @@ def load_raw(
 # which clock it holds (Spark writes UTC instants, Impala and Hive local wall-clock times), so
 # ingest refuses to guess (an 8-hour shift would pass unseen).
 INT96 = "TIMESTAMP (Parquet INT96)"
-
-
-def _int96_columns(files: list[Path]) -> set[str]:
-    """The top-level columns stored as INT96 in any of the Parquet files (footers only)."""
-    import pyarrow.parquet as pq
-
-    found = set()
-    for file in files:
-        schema = pq.read_metadata(file).schema
-        for i in range(len(schema)):
-            column = schema.column(i)
-            if column.physical_type == "INT96":
-                found.add(column.path.split(".")[0])
-    return found
 
 
 def _is_temporal(duckdb_type: str) -> bool:

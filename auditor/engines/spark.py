@@ -154,6 +154,15 @@ def _importable(module: str) -> bool:
         return False
 
 
+def active_session() -> Any:
+    """The process's running SparkSession, or None (also when pyspark is not installed)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        return None
+    return SparkSession.getActiveSession()
+
+
 def session(master: str = "local[2]", local_dir: Path | None = None, **conf: str) -> Any:
     """A SparkSession (local: bound to 127.0.0.1) with the settings above; for sc:// a Spark
     Connect client session, given the SQL settings (the server's own settings are its

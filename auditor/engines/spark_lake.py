@@ -246,10 +246,3 @@ def check_counts(staged: dict[str, LakeTable], ingested: IngestResult) -> None:
                 "(accepted + rejected) from the staged copy: rows would be lost, so the audit "
                 "stops"
             )
-
-
-def active_session() -> Any:
-    """The process's running SparkSession, or None."""
-    from pyspark.sql import SparkSession
-
-    return SparkSession.getActiveSession()

@@ -118,8 +118,6 @@ def _rows_by_index(spark: Any, table: Any, outcome: RuleOutcome) -> Any:
         )
     columns = list(entries[0])
     schema = StructType([table.schema[c] for c in columns])
-    keys = spark.createDataFrame(
-        sorted({tuple(e[c] for c in columns) for e in entries}, key=repr), schema
-    )
+    keys = spark.createDataFrame(list({tuple(e[c] for c in columns) for e in entries}), schema)
     on = [table[c].eqNullSafe(keys[c]) for c in columns]
     return table.join(keys, on=on, how="left_semi")
