@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= out/sample
 
-.PHONY: setup setup-spark browser audit test test-spark-cases lint bench clean
+.PHONY: setup setup-spark browser audit test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -34,10 +34,6 @@ audit: setup
 
 test: setup setup-spark browser
 	$(BIN)/python -m pytest
-
-# every rule case of tests/rules/ on both engines (an estimated 2.5 hours on 2 cores; CI runs a selection)
-test-spark-cases: setup setup-spark
-	AUDITOR_SPARK_CASES=all $(BIN)/python -m pytest -p no:xdist -o addopts= -q tests/test_spark_audit.py -k rule_case_on_both_engines
 
 lint: setup
 	$(BIN)/ruff check auditor tests benchmarks

@@ -7,8 +7,8 @@ report page; every fact table the Spark run loaded into its audit database must 
 DuckDB's (tests/test_spark_sql.py: compare), and the manifests' counts and GX results
 must agree. Exports: the three samples (online, Yingkou, vouchers), the heartbeat example (raw logs through
 an adapter), generated exports with
-fraud planted (200 claims; 1 M sessions), and a selection of the rule cases of tests/rules/
-chosen for the places the engines' SQL differs (see SPARK_CASES).
+fraud planted (200 claims; 1 M sessions), and every rule case of tests/rules/, merged into
+batches (see BATCHES).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from auditor.engines.spark_rules import condition_of, failing_rows
 from auditor.errors import EvaluationError
 from auditor.expectations import RuleOutcome
 from auditor.pipeline import AuditOptions, AuditRun, audit
-from tests.rules.test_rule_cases import CASES, case_as_of, check_case, findings, write_case
+from tests.rules.batches import Batch, findings_by_member, rule_case_batches, write_batch
+from tests.rules.test_rule_cases import check_case, findings
 from tests.test_spark_sql import compare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,28 +53,11 @@ SAMPLES = {
 # settings and timings; the audit database is compared table by table instead.
 NOT_BYTES = {"manifest.json", "audit.duckdb"}
 
-# Rule cases run on both engines in CI: every case costs ~15-40 s on Spark (a fixed cost per
-# Spark job, some 400 jobs an audit), so all 302 would take ~2.5 hours on the 2-core machine
-# (`make test-spark-cases` runs them all). These are the boundaries where the engines' SQL
-# differs: second boundaries and sub-second times, ages from birth dates, working days, the
-# second round of facts (prior_blocks), RANGE windows with a policy offset, the stdnum
-# functions as UDFs, decimal rounding half up, distances (PRCoords UDF), rejected rows.
-SPARK_CASES = [
-    "ACTIVITY_AFTER_IMPORT::sign_in_a_second_after_the_import",
-    "AGE_OUT_OF_RANGE::man_turning_sixty_the_day_after",
-    "ANNUAL_CAP::fourth_claim_but_one_blocked_otherwise",
-    "CONCURRENT_SESSIONS::fifty_nine_seconds_overlap",
-    "ENTERPRISE_ID_INVALID::wrong_check_character",
-    "ID_INVALID::impossible_birth_date",
-    "IMPORT_LATE::eleventh_working_day_across_national_day",
-    "LOCKSTEP::one_end_sixty_one_seconds_apart",
-    "training-voucher/AMOUNT_WRONG::half_up_where_binary_floating_point_rounds_down",
-    "training-voucher/BAD_ROW::latitude_off_the_globe",
-    "training-voucher/BAD_TIMESTAMP::checkin_in_the_last_second_of_the_audit_day",
-    "training-voucher/CHECKIN_OFF_SITE::bd09_numbers_taken_as_wgs84",
-]
-if os.environ.get("AUDITOR_SPARK_CASES") == "all":  # make test-spark-cases
-    SPARK_CASES = [name for _, name, _, _ in CASES]
+# Every rule case of tests/rules/ runs on both engines, merged into a few exports (batches:
+# tests/rules/batches.py): a Spark audit has a fixed cost of ~30 s (some 400 Spark jobs) however
+# small the export, so 302 cases alone would take hours on two cores; nine batches take minutes.
+# tests/rules/test_rule_case_batches.py proves on DuckDB that a batch keeps every case's findings.
+BATCHES = rule_case_batches()
 MILLION = 1_000_000
 
 pytestmark = pytest.mark.xdist_group("spark")
@@ -146,14 +130,22 @@ def test_generated_exports_give_the_same_audit(sessions: int, spark, tmp_path: P
     assert_same_audit(tmp_path / "duckdb", tmp_path / "spark", facts=sessions < MILLION)
 
 
-@pytest.mark.parametrize("case_id", SPARK_CASES)
-def test_rule_case_on_both_engines(case_id: str, spark, tmp_path: Path) -> None:
-    rule_id, case, policy = next((r, c, p) for r, n, c, p in CASES if n == case_id)
-    export = write_case(tmp_path / "export", case, policy)
-    as_of = case_as_of(case)
-    findings(export, tmp_path / "duckdb", policy, as_of, case)
-    rows = findings(export, tmp_path / "spark", policy, as_of, case, engine="spark")
-    check_case(rule_id, case, rows)
+@pytest.mark.parametrize("batch", BATCHES, ids=[b.id for b in BATCHES])
+def test_rule_cases_on_both_engines(batch: Batch, spark, tmp_path: Path) -> None:
+    """Each case gives exactly its expected findings on Spark too, and the whole batch's
+    audit is the same on both engines."""
+    export, owners = write_batch(tmp_path / "export", batch)
+    findings(export, tmp_path / "duckdb", batch.policy, batch.as_of, batch.case)
+    start = time.perf_counter()
+    rows = findings(export, tmp_path / "spark", batch.policy, batch.as_of, batch.case, "spark")
+    print(
+        f"\n{batch.id}: {len(batch.members)} cases on Spark in {time.perf_counter() - start:.1f} s"
+    )
+    for member, found in zip(batch.members, findings_by_member(batch, rows, owners), strict=True):
+        try:
+            check_case(member.rule_id, member.case, found)
+        except AssertionError as error:
+            raise AssertionError(f"{member.test_id} (slot {member.slot}): {error}") from error
     assert_same_audit(tmp_path / "duckdb", tmp_path / "spark")
 
 
