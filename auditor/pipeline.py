@@ -131,7 +131,8 @@ def audit(
     )
     adapter, settings = _choose_adapter(mapping, options)
     if lake is not None:
-        spark_lake.check_lake(lake, options.engine, adapter.name if adapter else None)
+        json_inputs = tuple(i.name for i in adapter.inputs if i.json_paths) if adapter else ()
+        spark_lake.check_lake(lake, options.engine, adapter.name if adapter else None, json_inputs)
     mapping.check_inputs(
         adapter.input_tables if adapter else (), adapter.name if adapter else None, contract
     )
@@ -196,17 +197,21 @@ def _run(
         with run.phase("ingest", progress):
             supplied = frozenset(chosen[0].outputs(chosen[1])) if chosen else frozenset()
             if lake is not None:  # Spark stages the lake's tables; ingest reads them below
+                inputs = (
+                    tuple((i.name, i.table.required) for i in chosen[0].inputs) if chosen else ()
+                )
+                wanted = spark_lake.wanted_tables(contract, supplied, inputs)
                 lake_session, export_dir = _stage_lake(
-                    lake, contract, mapping, work, run, options, progress
+                    lake, wanted, mapping, work, run, options, progress
                 )
             ingested = ingest(con, export_dir, mapping, spill, progress, supplied, contract)
-            if lake is not None:
-                spark_lake.check_counts(run.lake, ingested)
-                shutil.rmtree(work / LAKE_STAGE)  # read: the audit database holds the tables
             if chosen:
                 run.adapter = run_adapter(
                     con, chosen[0], chosen[1], export_dir, mapping, spill, ingested, progress
                 )
+            if lake is not None:
+                spark_lake.check_counts(run.lake, ingested)
+                shutil.rmtree(work / LAKE_STAGE)  # read: the audit database holds the tables
         run.counts.update({f"rows.{k}": v for k, v in ingested.rows.items()})
         run.ingested = ingested
         if options.strict and (error := first_reject(con)):
@@ -295,7 +300,7 @@ LAKE_STAGE = ".lake"  # a lake export's tables, staged by Spark for ingest; remo
 
 def _stage_lake(
     uri: str,
-    contract: Contract,
+    wanted: list[tuple[str, bool]],
     mapping: Mapping,
     work: Path,
     run: AuditRun,
@@ -312,7 +317,7 @@ def _stage_lake(
     spark = spark_engine.session(options.spark_master, local_dir=work / ".spark" / "local", **conf)
     try:
         run.lake = spark_lake.stage(
-            spark, uri, contract, mapping, work / LAKE_STAGE, options.mapping is not None, progress
+            spark, uri, wanted, mapping, work / LAKE_STAGE, options.mapping is not None, progress
         )
     except BaseException:
         if started:

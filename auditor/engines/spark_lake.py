@@ -6,7 +6,9 @@ table is a folder of Parquet files in it, as Spark writes them (`EXPORT/study_se
 holding part-*.parquet, or `EXPORT/study_sessions.parquet/`; `_SUCCESS`, `.crc` and other names
 starting with `_` or `.` are skipped, as Spark skips them), or one `TABLE.parquet` file; the
 folder's name is the table's, or mapping.toml's `file` stem. The mapping comes from --mapping
-(a mapping.toml inside the lake is not read: the audit stops and says so).
+(a mapping.toml inside the lake is not read: the audit stops and says so). An adapter's raw
+inputs (heartbeats, actors) are tables of the lake like the contract's, staged and counted
+the same way; an adapter that reads JSON lines cannot read a lake.
 
 Before any Spark job, every table is looked up in Spark's own listing of the lake (the file
 index of a `binaryFile` read: the same on a classic driver and through Spark Connect). A
@@ -62,18 +64,21 @@ class LakeTable:
     rows: int = -1
 
 
-def check_lake(uri: str, engine: str, adapter: str | None) -> None:
-    """What a lake export needs, checked before any work: the Spark engine, no adapter."""
+def check_lake(
+    uri: str, engine: str, adapter: str | None = None, json_inputs: tuple[str, ...] = ()
+) -> None:
+    """What a lake export needs, checked before any work: the Spark engine; an adapter whose
+    inputs are Parquet tables (one that reads JSON lines cannot read a lake's Parquet)."""
     if engine != "spark":
         local = uri.removeprefix("file://") if uri.startswith("file:///") else None
         hint = f", or give the local folder {local} as a path (DuckDB reads it)" if local else ""
         raise ExportError(
             f"EXPORT {uri} is a lake path (a URI), which only Spark reads: use --engine spark{hint}"
         )
-    if adapter:
+    if adapter and json_inputs:
         raise ExportError(
-            f"adapter {adapter}: an adapter reads its raw files at ingest, on the driver; "
-            "it does not read a lake export yet (docs/engines.md)"
+            f"adapter {adapter} reads {', '.join(json_inputs)} as JSON lines, and a lake export "
+            "holds Parquet tables: give the raw files in a local folder (docs/engines.md)"
         )
 
 
@@ -126,10 +131,21 @@ def _reason(exc: Exception) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
+def wanted_tables(
+    contract: Contract,
+    supplied: frozenset[str] = frozenset(),
+    inputs: tuple[tuple[str, bool], ...] = (),
+) -> list[tuple[str, bool]]:
+    """(table, required) for every table a lake export may hold: the contract's (not required
+    when an adapter supplies it), then an adapter's raw inputs."""
+    tables = [(t.name, t.required and t.name not in supplied) for t in contract.tables]
+    return [*tables, *inputs]
+
+
 def find_tables(
-    spark: Any, uri: str, contract: Contract, mapping: Mapping, has_mapping: bool
+    spark: Any, uri: str, wanted: list[tuple[str, bool]], mapping: Mapping, has_mapping: bool
 ) -> list[LakeTable]:
-    """Every contract table present in the lake; ExportError for a missing required one (an
+    """Every wanted table present in the lake; ExportError for a missing required one (an
     empty folder is a missing one: the listing sees files), a folder that holds what is not
     Parquet, or a lake Spark cannot list."""
     relative = _listing(spark, uri)
@@ -141,22 +157,22 @@ def find_tables(
         )
     found, missing = [], []
     names = dict(present)
-    for table in contract.tables:
-        stem = mapping.for_table(table.name).file or table.name
+    for table, required in wanted:
+        stem = mapping.for_table(table).file or table
         here = [f"{stem}{s}" for s in FOLDER_SUFFIXES if names.get(f"{stem}{s}")]
         here += [f"{stem}.parquet"] * (names.get(f"{stem}.parquet") is False)
         if len(here) > 1:
             raise ExportError(
-                f"table {table.name} is given by several folders ({', '.join(here)}); keep one"
+                f"table {table} is given by several folders ({', '.join(here)}); keep one"
             )
         if not here:
-            if table.required:
+            if required:
                 missing.append(f"{stem}/")
             continue
         where = f"{uri}/{here[0]}"
         if names[here[0]]:  # a folder: Parquet files only, at least one
-            parquet_parts(table.name, where, _entries(relative, here[0]))
-        found.append(LakeTable(table.name, where, here[0]))
+            parquet_parts(table, where, _entries(relative, here[0]))
+        found.append(LakeTable(table, where, here[0]))
     if missing:
         has = ", ".join(n + "/" * d for n, d in present) or "(nothing)"
         raise ExportError(
@@ -209,15 +225,15 @@ def stage_table(spark: Any, uri: str, target: Path) -> int:
 def stage(
     spark: Any,
     uri: str,
-    contract: Contract,
+    wanted: list[tuple[str, bool]],
     mapping: Mapping,
     folder: Path,
     has_mapping: bool,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, LakeTable]:
-    """Stage every contract table of the lake into `folder` (as ingest finds them there);
-    per table, where it was and Spark's count."""
-    tables = find_tables(spark, uri, contract, mapping, has_mapping)
+    """Stage every wanted table of the lake (`wanted_tables`) into `folder`, as ingest and an
+    adapter find them there; per table, where it was and Spark's count."""
+    tables = find_tables(spark, uri, wanted, mapping, has_mapping)
     folder.mkdir(parents=True, exist_ok=True)
     staged = {}
     for t in tables:
@@ -236,8 +252,8 @@ def stage(
 
 
 def check_counts(staged: dict[str, LakeTable], ingested: IngestResult) -> None:
-    """Every lake table's rows as Spark counted them must be the rows ingest read (accepted +
-    rejected); ExportError otherwise."""
+    """Every lake table's rows as Spark counted them must be the rows ingest (or the adapter,
+    for its inputs) read, accepted + rejected; ExportError otherwise."""
     for name, t in sorted(staged.items()):
         read = ingested.rows_read.get(name)
         if read != t.rows:
