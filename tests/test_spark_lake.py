@@ -235,23 +235,29 @@ def test_unreachable_lake_is_exit_2_with_sparks_reason(
     assert not list(tmp_path.glob(".o.*"))
 
 
-def test_rows_lost_between_spark_and_ingest_stop_the_audit(
-    lake: Path, spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On a cluster the staged files are written by the executors into a folder the driver
-    must share; a part file that arrives short (here: its last row cut off after Spark
-    wrote it) must stop the audit, not shrink it."""
+def _cut_after_staging(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Staging that loses the last row of table `name`'s largest staged file after Spark
+    counted and wrote it (a file that reaches the driver's folder short)."""
     stage_table = spark_lake.stage_table
 
     def short(spark_session, uri: str, target: Path) -> int:
         rows = stage_table(spark_session, uri, target)
-        if target.name == "study_sessions":
+        if target.name == name:
             part = max(target.glob("*.parquet"), key=lambda p: p.stat().st_size)
             table = pq.read_table(part)
             pq.write_table(table.slice(0, table.num_rows - 1), part)
         return rows
 
     monkeypatch.setattr(spark_lake, "stage_table", short)
+
+
+def test_rows_lost_between_spark_and_ingest_stop_the_audit(
+    lake: Path, spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a cluster the staged files are written by the executors into a folder the driver
+    must share; a part file that arrives short (here: its last row cut off after Spark
+    wrote it) must stop the audit, not shrink it."""
+    _cut_after_staging(monkeypatch, "study_sessions")
     result = _cli(lake.as_uri(), tmp_path / "o", "--engine", "spark")
     assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
     assert (
@@ -309,17 +315,7 @@ def test_rows_lost_from_an_adapters_input_stop_the_audit(
     heartbeat_lake: Path, spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Spark's count of a raw input must be the rows the adapter read, as for a contract table."""
-    stage_table = spark_lake.stage_table
-
-    def short(spark_session, uri: str, target: Path) -> int:
-        rows = stage_table(spark_session, uri, target)
-        if target.name == "heartbeats":
-            part = max(target.glob("*.parquet"), key=lambda p: p.stat().st_size)
-            table = pq.read_table(part)
-            pq.write_table(table.slice(0, table.num_rows - 1), part)
-        return rows
-
-    monkeypatch.setattr(spark_lake, "stage_table", short)
+    _cut_after_staging(monkeypatch, "heartbeats")
     mapping = str(HEARTBEAT / "mapping.toml")
     result = _cli(
         heartbeat_lake.as_uri(), tmp_path / "o", "--engine", "spark", "--mapping", mapping
