@@ -23,12 +23,16 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from .errors import ExportError
+
+if TYPE_CHECKING:  # imported where footers are read: pyarrow.parquet is slow to import
+    import pyarrow.parquet as pq
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".xlsx")
 CHUNK_BYTES = 1 << 20
@@ -94,21 +98,54 @@ def _folder_parts(path: Path, table: str) -> list[Path]:
     return [path / name for name in parquet_parts(table, path.name, entries)]
 
 
-def _footers(files: list[Path]) -> tuple[int, set[str]]:
+def _footers(files: list[Path], table: str) -> tuple[int, set[str]]:
     """From the files' Parquet footers, read by pyarrow apart from DuckDB: the rows they hold,
-    and the top-level columns stored as INT96 in any of them."""
+    and the top-level columns stored as INT96 in any of them. The files must agree on their
+    columns (check_same_columns)."""
     import pyarrow.parquet as pq
 
-    total, int96 = 0, set()
+    total, int96, schemas = 0, set(), []
     for file in files:
         try:
             meta = pq.read_metadata(file)
         except (OSError, pa.ArrowException) as exc:
             raise ExportError(f"not a readable parquet file: {exc}", file=file.name) from exc
         total += meta.num_rows
-        columns = (meta.schema.column(i) for i in range(len(meta.schema)))
+        columns = [meta.schema.column(i) for i in range(len(meta.schema))]
         int96 |= {c.path.split(".")[0] for c in columns if c.physical_type == "INT96"}
+        types = {c.path: " ".join(_parquet_type(c)) for c in columns}
+        schemas.append((file.name, types))
+    check_same_columns(table, schemas)
     return total, int96
+
+
+def _parquet_type(column: pq.ColumnSchema) -> tuple[str, ...]:
+    logical = str(column.logical_type)
+    return (column.physical_type,) if logical == "None" else (column.physical_type, logical)
+
+
+def check_same_columns(table: str, schemas: list[tuple[str, dict[str, str]]]) -> None:
+    """A table's Parquet files must agree on their columns and types: DuckDB and Spark both
+    take the columns of one file for all of them, so a column that only some files have would
+    be dropped, or read as empty, without a word. ExportError naming the first file that
+    differs from the first file, and how. `schemas`: (file name, column -> type) per file."""
+    if not schemas:
+        return
+    first_name, first = schemas[0]
+    for name, columns in schemas[1:]:
+        if columns == first:
+            continue
+        how = []
+        if lacks := sorted(set(first) - set(columns)):
+            how.append(f"lacks {', '.join(lacks)}")
+        if extra := sorted(set(columns) - set(first)):
+            how.append(f"has {', '.join(extra)} besides")
+        if changed := sorted(c for c in set(first) & set(columns) if first[c] != columns[c]):
+            how.append(", ".join(f"{c} is {columns[c]}, not {first[c]}" for c in changed))
+        raise ExportError(
+            f"table {table}: its Parquet files differ in columns: {name} {'; '.join(how)} "
+            f"(compared with {first_name}); a table's files must share one schema"
+        )
 
 
 def _format_of(path: Path) -> str:
@@ -529,7 +566,7 @@ def load_raw(
         raise ExportError(f"not a readable {fmt} file: {_first_line(exc)}", file=path.name) from exc
     rows = None  # counted apart from DuckDB: Parquet's footers (CSV is counted above)
     if fmt == "parquet":
-        rows, int96 = _footers(parts if parts is not None else [path])
+        rows, int96 = _footers(parts if parts is not None else [path], table)
         types = [INT96 if n in int96 else t for n, t in zip(names, types, strict=True)]
     return SourceFile(table, path, fmt, tuple(names), types=tuple(types), rows=rows)
 

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -205,6 +206,48 @@ def test_bad_lake_is_exit_2_naming_the_table(
         assert message in result.output  # type: ignore[attr-defined]
     assert "staging" not in result.output  # type: ignore[attr-defined]  # before any Spark job
     assert not list(tmp_path.glob("o*")) and not list(tmp_path.glob(".o.*"))
+
+
+def _rewrite_part(folder: Path, index: int, change) -> str:
+    """Part file `index` of a table folder rewritten by `change(arrow table)`; its name."""
+    part = sorted(folder.glob("part-*.parquet"))[index]
+    pq.write_table(change(pq.read_table(part)), part)
+    return part.name
+
+
+def _first_part_without_device(export: Path) -> list[str]:
+    name = _rewrite_part(export / "study_sessions", 0, lambda t: t.drop(["device_id"]))
+    # DuckDB and Spark would take the first file's columns: device_id gone for every row
+    return ["table study_sessions: its Parquet files differ in columns: ", "has device_id besides",
+            f"(compared with {name})"]  # fmt: skip
+
+
+def _amount_as_integers(export: Path) -> list[str]:
+    def change(t):
+        return t.set_column(t.schema.get_field_index("amount"), "amount", pa.array([0] * len(t)))
+
+    name = _rewrite_part(export / "claims", 2, change)
+    return [f"table claims: its Parquet files differ in columns: {name} amount is "]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+@pytest.mark.parametrize(
+    "spoil", [_first_part_without_device, _amount_as_integers], ids=["lacks-column", "other-type"]
+)
+def test_part_files_that_differ_in_columns_are_exit_2(
+    spoil, engine: str, lake: Path, spark, tmp_path: Path
+) -> None:
+    """A table's files must share one schema: both readers would take one file's columns for
+    all, dropping or emptying the others' without a word."""
+    export = _copy(lake, tmp_path)
+    messages = spoil(export)
+    given = export.as_uri() if engine == "spark" else str(export)
+    result = _cli(given, tmp_path / "o", "--engine", engine)
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    for message in messages:
+        assert message in result.output  # type: ignore[attr-defined]
+    assert "staging" not in result.output  # type: ignore[attr-defined]
+    assert not list(tmp_path.glob(".o.*"))
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ from ..contract import Contract
 from ..errors import ExportError
 from ..ingest import IngestResult
 from ..mapping import Mapping
-from ..sources import FOLDER_SUFFIXES, parquet_parts
+from ..sources import FOLDER_SUFFIXES, check_same_columns, parquet_parts
 
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 # hidden columns the staging sorts by: the lake file and the row in it
@@ -62,6 +62,7 @@ class LakeTable:
     uri: str
     name: str  # the folder's (or file's) name, as ingest finds it in the staging folder
     rows: int = -1
+    files: tuple[str, ...] = ()  # the Parquet files' URIs, in name order
 
 
 def check_lake(
@@ -170,9 +171,12 @@ def find_tables(
                 missing.append(f"{stem}/")
             continue
         where = f"{uri}/{here[0]}"
+        files = [where]
         if names[here[0]]:  # a folder: Parquet files only, at least one
-            parquet_parts(table, where, _entries(relative, here[0]))
-        found.append(LakeTable(table, where, here[0]))
+            files = [
+                f"{where}/{p}" for p in parquet_parts(table, where, _entries(relative, here[0]))
+            ]
+        found.append(LakeTable(table, where, here[0], files=tuple(files)))
     if missing:
         has = ", ".join(n + "/" * d for n, d in present) or "(nothing)"
         raise ExportError(
@@ -180,6 +184,24 @@ def find_tables(
             f"{has}"
         )
     return found
+
+
+def file_schemas(spark: Any, uri: str, files: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
+    """(file path relative to `uri`, column -> Spark type) of each Parquet file, from its own footer (a read of
+    one file infers that file's schema: no job). Spark reads a folder with one file's schema,
+    so the files are compared before it does (sources.check_same_columns). Analysis calls are
+    ~0.1 s each: eight at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def schema(file: str) -> tuple[str, dict[str, str]]:
+        fields = spark.read.parquet(file).schema.fields
+        name = unquote(file.removeprefix(f"{uri}/"))
+        return name, {f.name: f.dataType.simpleString() for f in fields}
+
+    if len(files) < 2:
+        return []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(schema, files))
 
 
 @contextmanager
@@ -234,6 +256,15 @@ def stage(
     """Stage every wanted table of the lake (`wanted_tables`) into `folder`, as ingest and an
     adapter find them there; per table, where it was and Spark's count."""
     tables = find_tables(spark, uri, wanted, mapping, has_mapping)
+    for t in tables:  # every table's files agree on their columns, before any is staged
+        try:
+            check_same_columns(t.table, file_schemas(spark, t.uri, t.files))
+        except ExportError:
+            raise
+        except Exception as exc:  # a file that is not Parquet after all
+            raise ExportError(
+                f"table {t.table}: Spark cannot read {t.uri}: {_reason(exc)}"
+            ) from None
     folder.mkdir(parents=True, exist_ok=True)
     staged = {}
     for t in tables:
