@@ -14,7 +14,8 @@ Before any Spark job, every table is looked up in Spark's own listing of the lak
 index of a `binaryFile` read: the same on a classic driver and through Spark Connect). A
 missing required table (an empty folder is a missing one: the listing sees files), a file that
 is not Parquet or a sub-folder stop the audit, naming the table; so does a scheme Spark cannot
-reach, with Spark's reason. Then, per table,
+reach, with Spark's reason, and so do a table's files that differ in columns (each file's own
+schema is compared). Then, per table,
 Spark counts the rows (a count reads only the Parquet footers) and writes the table to the
 run's staging folder as Parquet, in the lake's row order (its files in name order, the rows of
 each in file order, so `_row` means the same on both sides). DuckDB's ingest then reads the
@@ -187,10 +188,10 @@ def find_tables(
 
 
 def file_schemas(spark: Any, uri: str, files: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
-    """(file path relative to `uri`, column -> Spark type) of each Parquet file, from its own footer (a read of
-    one file infers that file's schema: no job). Spark reads a folder with one file's schema,
-    so the files are compared before it does (sources.check_same_columns). Analysis calls are
-    ~0.1 s each: eight at a time."""
+    """(file path relative to `uri`, column -> Spark type) of each Parquet file, from its own
+    footer (a read of one file infers that file's schema: no job). Spark reads a folder with
+    one file's schema, so the files are compared before it does (sources.check_same_columns).
+    An analysis call takes ~0.1 s: eight at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
     def schema(file: str) -> tuple[str, dict[str, str]]:
