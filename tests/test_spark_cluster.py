@@ -26,7 +26,7 @@ from tests.test_spark_connect import _free_port
 from tests.test_spark_lake import write_lake
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark-servers")  # own JVMs: beside the "spark" group
 
 
 def _daemon(home: Path, args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:

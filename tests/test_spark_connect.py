@@ -26,7 +26,7 @@ from tests.test_spark_audit import SAMPLES, _audit, assert_same_audit
 from tests.test_spark_lake import write_lake
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark-servers")  # own JVMs: beside the "spark" group
 
 
 def _free_port() -> int:
