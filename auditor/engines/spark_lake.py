@@ -35,7 +35,8 @@ from ..contract import Contract
 from ..errors import ExportError
 from ..ingest import IngestResult
 from ..mapping import Mapping
-from ..sources import FOLDER_SUFFIXES, parquet_parts
+from ..partitions import parquet_parts
+from ..sources import FOLDER_SUFFIXES
 
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 # hidden columns the staging sorts by: the lake file and the row in it
@@ -60,6 +61,7 @@ class LakeTable:
     uri: str
     name: str  # the folder's (or file's) name, as ingest finds it in the staging folder
     rows: int = -1
+    partitions: tuple[str, ...] = ()  # its partition columns, outermost first
 
 
 def check_lake(uri: str, engine: str, adapter: str | None) -> None:
@@ -120,6 +122,11 @@ def _entries(relative: list[str], folder: str = "") -> list[tuple[str, bool]]:
     return sorted(entries)
 
 
+def _lister(relative: list[str], folder: str) -> Callable[[str], list[tuple[str, bool]]]:
+    """`_entries` of `folder`'s sub-folders, for partitions.parquet_parts."""
+    return lambda sub: _entries(relative, f"{folder}/{sub}" if sub else folder)
+
+
 def _reason(exc: Exception) -> str:
     java = getattr(exc, "java_exception", None)
     text = str(java) if java is not None else str(exc)
@@ -154,9 +161,10 @@ def find_tables(
                 missing.append(f"{stem}/")
             continue
         where = f"{uri}/{here[0]}"
-        if names[here[0]]:  # a folder: Parquet files only, at least one
-            parquet_parts(table.name, where, _entries(relative, here[0]))
-        found.append(LakeTable(table.name, where, here[0]))
+        columns: tuple[str, ...] = ()
+        if names[here[0]]:  # a folder: Parquet files, flat or in partition folders
+            columns = parquet_parts(table.name, where, _lister(relative, here[0])).columns
+        found.append(LakeTable(table.name, where, here[0], partitions=columns))
     if missing:
         has = ", ".join(n + "/" * d for n, d in present) or "(nothing)"
         raise ExportError(
@@ -167,13 +175,10 @@ def find_tables(
 
 
 @contextmanager
-def _timestamps_as_micros(spark: Any) -> Iterator[None]:
-    """Spark writes a zoned timestamp as INT96 by default, which DuckDB reads as a zone-less
-    time (UTC's wall clock): as INT64 micros adjusted to UTC it stays an instant, which ingest
-    turns into Shanghai's wall clock exactly as when DuckDB reads the lake's own file."""
-    key = "spark.sql.parquet.outputTimestampType"
+def _conf(spark: Any, key: str, value: str) -> Iterator[None]:
+    """The session's `key` set to `value` for the block, then as it was."""
     before = spark.conf.get(key, None)
-    spark.conf.set(key, "TIMESTAMP_MICROS")
+    spark.conf.set(key, value)
     try:
         yield
     finally:
@@ -183,27 +188,59 @@ def _timestamps_as_micros(spark: Any) -> Iterator[None]:
             spark.conf.set(key, before)
 
 
-def stage_table(spark: Any, uri: str, target: Path) -> int:
+# NOTE: Spark writes a zoned timestamp as INT96 by default, which DuckDB reads as a zone-less
+# time (UTC's wall clock): as INT64 micros adjusted to UTC it stays an instant, which ingest
+# turns into Shanghai's wall clock exactly as when DuckDB reads the lake's own file.
+_MICROS = ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+# NOTE: a partition value stays text (`day=2022-03-01` a string, `project_id=007` keeps its
+# zeros), as DuckDB's read of a local folder gives it: ingest types a contract column
+_AS_TEXT = ("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+
+
+def stage_table(spark: Any, uri: str, target: Path, partitions: tuple[str, ...] = ()) -> int:
     """Spark's count of the lake table at `uri` (footers only), and the table written to
-    `target` as Parquet files in the lake's order: by file name, then row in the file."""
+    `target` as Parquet files in the lake's order: by the file's path (partition folders,
+    then file name), then row in the file. A partition column is read as text and written
+    as a column of the staged files, after the files' own."""
     from pyspark.sql import functions as F
 
-    frame = spark.read.parquet(uri)
-    rows = int(frame.count())
-    ordered = (
-        frame.select(
-            "*",
-            F.col("_metadata.file_path").alias(_FILE),
-            F.col("_metadata.row_index").alias(_ROW),
+    with _conf(spark, *_AS_TEXT), _conf(spark, *_MICROS):
+        _check_not_in_files(spark, uri, partitions)
+        frame = spark.read.parquet(uri)
+        rows = int(frame.count())
+        # NOTE: file_path is a URI (`%` as %25, a space as %20): decoded, the order is that of
+        # the paths themselves, as DuckDB's read of a local folder has it (`+` is no space)
+        path = F.url_decode(F.replace(F.col("_metadata.file_path"), F.lit("+"), F.lit("%2B")))
+        ordered = (
+            frame.select("*", path.alias(_FILE), F.col("_metadata.row_index").alias(_ROW))
+            .orderBy(_FILE, _ROW)
+            .drop(_FILE, _ROW)
         )
-        .orderBy(_FILE, _ROW)
-        .drop(_FILE, _ROW)
-    )
-    with _timestamps_as_micros(spark):
         # NOTE: a file:// URI, not a bare path: on a cluster a bare path would be resolved
         # against the cluster's default file system (HDFS on YARN), not the shared folder
         ordered.write.mode("error").parquet(target.resolve().as_uri())
     return rows
+
+
+def _check_not_in_files(spark: Any, uri: str, partitions: tuple[str, ...]) -> None:
+    """ExportError when a partition column is also a column inside the files (Spark would
+    silently take the folder's value): every file's schema, merged (a job reading the
+    footers only)."""
+    if not partitions:
+        return
+    schema = (
+        spark.read.option("recursiveFileLookup", "true")
+        .option("mergeSchema", "true")
+        .parquet(uri)
+        .schema
+    )
+    inside = {f.name.lower() for f in schema.fields}
+    both = [c for c in partitions if c.lower() in inside]
+    if both:
+        raise ExportError(
+            f"{uri}: {', '.join(both)} is both a partition folder's column and a column inside "
+            "its Parquet files: which value holds is ambiguous"
+        )
 
 
 def stage(
@@ -224,14 +261,14 @@ def stage(
         if progress:
             progress(f"staging {t.uri} on Spark")
         try:
-            rows = stage_table(spark, t.uri, folder / t.name)
-        except ExportError:
-            raise
+            rows = stage_table(spark, t.uri, folder / t.name, t.partitions)
+        except ExportError as exc:
+            raise ExportError(f"table {t.table}: {exc}") from None
         except Exception as exc:  # AnalysisException, Py4JJavaError: a file Spark cannot read
             raise ExportError(
                 f"table {t.table}: Spark cannot read {t.uri}: {_reason(exc)}"
             ) from None
-        staged[t.table] = LakeTable(t.table, t.uri, t.name, rows)
+        staged[t.table] = LakeTable(t.table, t.uri, t.name, rows, t.partitions)
     return staged
 
 
