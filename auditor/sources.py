@@ -1,9 +1,12 @@
 """Find each contract table's file in an export and load it, untyped, into DuckDB.
 
 A table is one file (TABLE.csv, .csv.gz, .parquet, .jsonl, .xlsx) or a folder of Parquet files
-as Spark writes them (TABLE/ or TABLE.parquet/ holding part-*.parquet; names starting with `_`
-or `.`, such as _SUCCESS and .crc files, are skipped as Spark skips them). A folder's rows are
-numbered across its files in the order of their names, then within each file.
+as Spark writes them (TABLE/ or TABLE.parquet/ holding part-*.parquet, directly or in Hive
+partition folders `name=value/`; hidden names, such as _SUCCESS and .crc files, are skipped as
+Spark skips them: partitions.py). A folder's rows are numbered across its files in the order of
+their relative paths, then within each file; a partition column is read as a text column after
+the files' own, its values taken from the folder names here (DuckDB's hive_partitioning would
+also take a `k=v` folder above the export for a column), the same text Spark reads.
 
 Every format ends as the same raw table: one VARCHAR column per header (named c0, c1, ... so
 that no header text ever reaches SQL) plus `_row`, the 1-based data row in the file. CSV is

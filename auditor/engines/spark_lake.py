@@ -3,19 +3,22 @@
 A lake export is EXPORT given as a URI (`scheme://...`: hdfs://, s3a://, s3://, gs://,
 abfss://, file://, any scheme the Spark session has a Hadoop file system for). Each contract
 table is a folder of Parquet files in it, as Spark writes them (`EXPORT/study_sessions/`
-holding part-*.parquet, or `EXPORT/study_sessions.parquet/`; `_SUCCESS`, `.crc` and other names
-starting with `_` or `.` are skipped, as Spark skips them), or one `TABLE.parquet` file; the
-folder's name is the table's, or mapping.toml's `file` stem. The mapping comes from --mapping
-(a mapping.toml inside the lake is not read: the audit stops and says so).
+holding part-*.parquet, directly or in Hive partition folders `day=2022-03-01/`, or
+`EXPORT/study_sessions.parquet/`; `_SUCCESS`, `.crc` and other hidden names are skipped, as
+Spark skips them), or one `TABLE.parquet` file; the folder's name is the table's, or
+mapping.toml's `file` stem. The mapping comes from --mapping (a mapping.toml inside the lake is
+not read: the audit stops and says so).
 
 Before any Spark job, every table is looked up in Spark's own listing of the lake (the file
 index of a `binaryFile` read: the same on a classic driver and through Spark Connect). A
-missing required table (an empty folder is a missing one: the listing sees files), a file that
-is not Parquet or a sub-folder stop the audit, naming the table; so does a scheme Spark cannot
-reach, with Spark's reason. Then, per table,
-Spark counts the rows (a count reads only the Parquet footers) and writes the table to the
-run's staging folder as Parquet, in the lake's row order (its files in name order, the rows of
-each in file order, so `_row` means the same on both sides). DuckDB's ingest then reads the
+missing required table (an empty folder is a missing one: the listing sees files), or a table
+folder laid out otherwise than a local folder may be (partitions.parquet_parts: a file that is
+not Parquet, a sub-folder not `name=value/`, ...) stop the audit, naming the table; so does a
+scheme Spark cannot reach, with Spark's reason. Then, per table, Spark counts the rows (a count
+reads only the Parquet footers) and writes the table to the run's staging folder as Parquet,
+flat, partition columns as text columns after the files' own, in the lake's row order (its
+files in the order of their relative paths, the rows of each in file order, so `_row` means the
+same on both sides). DuckDB's ingest then reads the
 staging folder as a local export (typing, rejects, `_row`), and every table's rows read
 (accepted + rejected) must equal Spark's count, or the audit stops. No row passes through the
 Python driver's memory: Spark writes files, DuckDB reads them.
