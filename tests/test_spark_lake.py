@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from auditor.cli import cli
 from auditor.engines import spark_lake
 from auditor.errors import AuditorError
+from auditor.partitions import is_hidden
 from auditor.verify import verify_inputs
 from tests.test_spark_audit import SAMPLES, _audit, assert_same_audit
 
@@ -564,3 +565,23 @@ def test_a_truncated_leaf_file_stops_the_audit(
     else:
         assert f"file day=2022-04-11/{part.name}: not a readable parquet file" in output
     assert "facts:" not in output
+
+
+def test_a_lake_listing_and_a_local_folder_give_the_same_parts(parted: tuple[Path, Path]) -> None:
+    """find_tables checks a lake table on Spark's listing (files only, relative paths), ingest
+    a local one on its folders: the same layout must give the same files and columns."""
+    from auditor.partitions import parquet_parts
+    from auditor.sources import _folder_parts
+
+    lake = parted[0]
+    listing = sorted(
+        p.relative_to(lake).as_posix()
+        for p in lake.rglob("*")
+        if p.is_file() and not any(is_hidden(n) for n in p.relative_to(lake).parts)
+    )
+    for table in PARTITIONED:
+        lister = spark_lake._lister(listing, table)
+        parts = parquet_parts(table, table, lister)
+        assert parts == _folder_parts(lake / table, table)
+        assert parts.columns == (PARTITIONED[table],) and len(parts.files) > 10
+        assert list(parts.files) == sorted(parts.files)

@@ -126,8 +126,16 @@ def _entries(relative: list[str], folder: str = "") -> list[tuple[str, bool]]:
 
 
 def _lister(relative: list[str], folder: str) -> Callable[[str], list[tuple[str, bool]]]:
-    """`_entries` of `folder`'s sub-folders, for partitions.parquet_parts."""
-    return lambda sub: _entries(relative, f"{folder}/{sub}" if sub else folder)
+    """What `_entries` gives for `folder` and each folder under it (by its path relative to
+    `folder`), for partitions.parquet_parts: built in one pass over the listing, not one per
+    partition folder (a lake table may have thousands of each)."""
+    tree: dict[str, set[tuple[str, bool]]] = {}
+    for path in relative:
+        if path.startswith(f"{folder}/"):
+            parts = path[len(folder) + 1 :].split("/")
+            for depth, name in enumerate(parts):
+                tree.setdefault("/".join(parts[:depth]), set()).add((name, depth < len(parts) - 1))
+    return lambda sub: sorted(tree.get(sub, ()))
 
 
 def _reason(exc: Exception) -> str:
