@@ -585,3 +585,21 @@ def test_a_lake_listing_and_a_local_folder_give_the_same_parts(parted: tuple[Pat
         assert parts == _folder_parts(lake / table, table)
         assert parts.columns == (PARTITIONED[table],) and len(parts.files) > 10
         assert list(parts.files) == sorted(parts.files)
+
+
+@pytest.mark.parametrize("partitioned", [False, True], ids=["flat", "partitioned"])
+def test_a_k_v_folder_above_the_table_is_no_column(partitioned: bool, tmp_path: Path) -> None:
+    """DuckDB's hive_partitioning would take `run=3/` in the export's own path for a column;
+    only the table folder's partition folders are columns."""
+    import pyarrow as pa
+
+    from auditor.sources import load_raw
+
+    leaf = tmp_path / "run=3" / "export" / "t" / ("k=%2F" if partitioned else "")
+    leaf.mkdir(parents=True)
+    pq.write_table(pa.table({"n": [1, 2]}), leaf / "part-00000.parquet")
+    con = duckdb.connect()
+    src = load_raw(con, "t", tmp_path / "run=3" / "export" / "t", tmp_path)
+    assert src.headers == (("n", "k") if partitioned else ("n",)) and src.rows == 2
+    rows = con.execute("SELECT * FROM raw_t ORDER BY _row").fetchall()
+    assert rows == ([(1, "/", 1), (2, "/", 2)] if partitioned else [(1, 1), (2, 2)])
