@@ -165,7 +165,7 @@ def audit(
 
     EXPORT_DIR is a folder holding one file per table (TABLE.csv, .csv.gz, .parquet, .jsonl,
     .xlsx) or a folder of Parquet files per table (TABLE/ or TABLE.parquet/, as Spark writes
-    them). With --engine spark it may also be a lake path Spark reads (hdfs://, s3a://, gs://,
+    them, flat or in partition folders such as day=2022-03-01/). With --engine spark it may also be a lake path Spark reads (hdfs://, s3a://, gs://,
     abfss://, file://...; a folder of Parquet files per table): Spark copies the tables to the
     run's work folder and ingest reads them there (docs/engines.md).
 

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from .contract import ONLINE, Contract
+from .partitions import is_hidden
 from .workbook import RowXml, Sheet, row_xml_sql, write_sheets, write_table
 
 TEXT_COLUMNS = {"source_table", "file", "column_name", "reason", "enterprise_name", "name", "phone", "rules", "finding_id", "rule_id", "severity", "enterprise_id", "project_id", "person_id",
@@ -286,18 +287,30 @@ def write_public_notice(
 
 
 def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, read in chunks; of a table folder (Parquet part files), the SHA-256
-    of its visible files' names and SHA-256s, one `name NUL sha256 LF` line each, in name order."""
+    """SHA-256 of a file, read in chunks; of a table folder (Parquet part files, flat or in
+    partition folders), the SHA-256 of its visible files' paths relative to it and SHA-256s,
+    one `path NUL sha256 LF` line each, in path order: a file changed, added or moved between
+    partitions changes it (hidden names are skipped at every level, as readers skip them)."""
     digest = hashlib.sha256()
     if path.is_dir():
-        for part in sorted(path.iterdir()):
-            if part.is_file() and not part.name.startswith(("_", ".")):
-                digest.update(f"{part.name}\0{sha256_of(part)}\n".encode())
+        for name, part in sorted(_visible_files(path)):
+            digest.update(f"{name}\0{sha256_of(part)}\n".encode())
         return digest.hexdigest()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _visible_files(folder: Path, prefix: str = "") -> Iterator[tuple[str, Path]]:
+    """Every file under `folder` not hidden, nor in a hidden folder: (relative path, path)."""
+    for entry in folder.iterdir():
+        if is_hidden(entry.name):
+            continue
+        if entry.is_dir():
+            yield from _visible_files(entry, f"{prefix}{entry.name}/")
+        elif entry.is_file():
+            yield f"{prefix}{entry.name}", entry
 
 
 def write_manifest(out: Path, manifest: dict[str, Any]) -> None:

@@ -1,9 +1,12 @@
 """Find each contract table's file in an export and load it, untyped, into DuckDB.
 
 A table is one file (TABLE.csv, .csv.gz, .parquet, .jsonl, .xlsx) or a folder of Parquet files
-as Spark writes them (TABLE/ or TABLE.parquet/ holding part-*.parquet; names starting with `_`
-or `.`, such as _SUCCESS and .crc files, are skipped as Spark skips them). A folder's rows are
-numbered across its files in the order of their names, then within each file.
+as Spark writes them (TABLE/ or TABLE.parquet/ holding part-*.parquet, directly or in Hive
+partition folders `name=value/`; hidden names, such as _SUCCESS and .crc files, are skipped as
+Spark skips them: partitions.py). A folder's rows are numbered across its files in the order of
+their relative paths, then within each file; a partition column is read as a text column after
+the files' own, its values taken from the folder names here (DuckDB's hive_partitioning would
+also take a `k=v` folder above the export for a column), the same text Spark reads.
 
 Every format ends as the same raw table: one VARCHAR column per header (named c0, c1, ... so
 that no header text ever reaches SQL) plus `_row`, the 1-based data row in the file. CSV is
@@ -30,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 
 from .errors import ExportError
+from .partitions import TableParts, parquet_parts
 
 if TYPE_CHECKING:  # imported where footers are read: pyarrow.parquet is slow to import
     import pyarrow.parquet as pq
@@ -69,54 +73,42 @@ def find_file(export_dir: Path, table: str, stem: str) -> Path | None:
     return found[0] if found else None
 
 
-def is_hidden(name: str) -> bool:
-    """Whether Spark's readers skip a file of this name (_SUCCESS, _committed_*, .crc, ...)."""
-    return name.startswith(("_", "."))
+def _folder_parts(path: Path, table: str) -> TableParts:
+    """The layout of a local table folder (see partitions.parquet_parts)."""
+
+    def entries_of(sub: str) -> list[tuple[str, bool]]:
+        return [(p.name, p.is_dir()) for p in (path / sub).iterdir()]
+
+    return parquet_parts(table, path.name, entries_of)
 
 
-def parquet_parts(table: str, folder: str, entries: list[tuple[str, bool]]) -> list[str]:
-    """The Parquet files of a table folder, in name order, from its (name, is_folder) entries;
-    ExportError naming the table when the folder holds anything else or no Parquet file.
-    Used for local folders (DuckDB reads them) and lake folders (Spark lists them)."""
-    visible = sorted((name, is_dir) for name, is_dir in entries if not is_hidden(name))
-    other = [
-        name + "/" * is_dir for name, is_dir in visible if is_dir or not name.endswith(".parquet")
-    ]
-    if other:
-        raise ExportError(
-            f"table {table}: the folder {folder} holds what is not a Parquet file: "
-            f"{', '.join(other[:5])}{' ...' if len(other) > 5 else ''} (a table folder holds "
-            "Parquet files only; partitioned sub-folders are not read)"
-        )
-    if not visible:
-        raise ExportError(f"table {table}: the folder {folder} holds no Parquet file (empty)")
-    return [name for name, _ in visible]
-
-
-def _folder_parts(path: Path, table: str) -> list[Path]:
-    entries = [(p.name, p.is_dir()) for p in path.iterdir()]
-    return [path / name for name in parquet_parts(table, path.name, entries)]
-
-
-def _footers(files: list[Path], table: str) -> tuple[int, set[str]]:
+def _footers(files: list[Path], root: Path, table: str) -> tuple[int, set[str], dict[str, Path]]:
     """From the files' Parquet footers, read by pyarrow apart from DuckDB: the rows they hold,
-    and the top-level columns stored as INT96 in any of them. The files must agree on their
-    columns (check_same_columns)."""
+    the top-level columns stored as INT96 in any of them, and every top-level column (its
+    name in lower case, as SQL compares names) with the first file holding it. A file is named
+    by its path from `root` (a table folder's partition folders, then its name). The files
+    must agree on their columns (check_same_columns)."""
     import pyarrow.parquet as pq
 
     total, int96, schemas = 0, set(), []
+    names: dict[str, Path] = {}
     for file in files:
         try:
             meta = pq.read_metadata(file)
         except (OSError, pa.ArrowException) as exc:
-            raise ExportError(f"not a readable parquet file: {exc}", file=file.name) from exc
+            name = file.relative_to(root).as_posix()
+            raise ExportError(f"not a readable parquet file: {exc}", file=name) from exc
         total += meta.num_rows
         columns = [meta.schema.column(i) for i in range(len(meta.schema))]
-        int96 |= {c.path.split(".")[0] for c in columns if c.physical_type == "INT96"}
+        for column in columns:
+            top = column.path.split(".")[0]
+            names.setdefault(top.lower(), file)
+            if column.physical_type == "INT96":
+                int96.add(top)
         types = {c.path: " ".join(_parquet_type(c)) for c in columns}
-        schemas.append((file.name, types))
+        schemas.append((file.relative_to(root).as_posix(), types))
     check_same_columns(table, schemas)
-    return total, int96
+    return total, int96, names
 
 
 def _parquet_type(column: pq.ColumnSchema) -> tuple[str, ...]:
@@ -499,7 +491,8 @@ def load_raw(
     """
     fmt = _format_of(path)
     raw = f"raw_{table}"
-    parts = _folder_parts(path, table) if path.is_dir() else None
+    layout = _folder_parts(path, table) if path.is_dir() else None
+    parts = [path / f for f in layout.files] if layout else None
     if parts is None and path.stat().st_size == 0:
         raise ExportError("the file is empty (no header row)", file=path.name)
     if fmt in ("csv", "xlsx"):
@@ -529,11 +522,15 @@ def load_raw(
                 file=path.name,
             )
         return SourceFile(table, path, "xlsx" if fmt == "xlsx" else "csv", headers, encoding)
-    reader = {"parquet": "read_parquet(?)", "jsonl": "read_json(?, format = 'newline_delimited')"}
-    where = str(path)
+    # NOTE: no hive_partitioning: DuckDB would take any `k=v` folder of the path for a column,
+    # the export's own folders too; a table folder's partitions are added below
+    reader = {
+        "parquet": "read_parquet(?, hive_partitioning = false)",
+        "jsonl": "read_json(?, format = 'newline_delimited')",
+    }
     if parts is not None:  # NOTE: DuckDB keeps the list's order: rows are numbered along it
         where = "[" + ", ".join(_string_literal(str(p)) for p in parts) + "]"
-        reader["parquet"] = f"read_parquet({where})"
+        reader["parquet"] = f"read_parquet({where}, hive_partitioning = false)"
     try:
         described = con.execute(
             f"DESCRIBE SELECT * FROM {reader[fmt]}", [] if parts else [str(path)]
@@ -558,17 +555,54 @@ def load_raw(
         source = reader[fmt]
         if parts is None:  # a view takes no parameters
             source = source.replace("?", _string_literal(str(path)))
-        con.execute(
-            f"CREATE OR REPLACE TEMP {kind} {raw} AS "
-            f"SELECT {select}, row_number() OVER () AS _row FROM {source}"
-        )
+        query = f"SELECT {select}, row_number() OVER () AS _row FROM {source}"
+        if layout and layout.columns:
+            query = _with_partitions(select, len(names), source, layout, parts or [])
+            names += layout.columns
+            types += ["VARCHAR"] * len(layout.columns)
+        con.execute(f"CREATE OR REPLACE TEMP {kind} {raw} AS {query}")
     except duckdb.Error as exc:
         raise ExportError(f"not a readable {fmt} file: {_first_line(exc)}", file=path.name) from exc
     rows = None  # counted apart from DuckDB: Parquet's footers (CSV is counted above)
     if fmt == "parquet":
-        rows, int96 = _footers(parts if parts is not None else [path], table)
+        rows, int96, in_files = _footers(parts or [path], path if parts else path.parent, table)
+        for column in layout.columns if layout else ():
+            if column.lower() in in_files:
+                raise ExportError(
+                    f"table {table}: {column} is both a partition folder's column and a column "
+                    f"in {in_files[column.lower()].relative_to(path)}: which value holds is "
+                    "ambiguous"
+                )
         types = [INT96 if n in int96 else t for n, t in zip(names, types, strict=True)]
     return SourceFile(table, path, fmt, tuple(names), types=tuple(types), rows=rows)
+
+
+_FILE = "__auditor_file"
+
+
+def _with_partitions(
+    select: str, width: int, source: str, layout: TableParts, parts: list[Path]
+) -> str:
+    """The raw table's query for a partitioned folder: the files' columns, then one text
+    column per partition column (c<width>, ...), its value joined from each row's file. `_row`
+    is numbered before the join, along the files' list (a join does not keep order)."""
+    files = source.removesuffix(")") + f", filename = {_string_literal(_FILE)})"
+    keys = [f"p{j}" for j in range(len(layout.columns))]
+    values = ", ".join(
+        "("
+        + ", ".join(
+            [_string_literal(str(part))]
+            + [_string_literal(v) if v is not None else "CAST(NULL AS VARCHAR)" for v in vs]
+        )
+        + ")"
+        for part, vs in zip(parts, map(layout.values, layout.files), strict=True)
+    )
+    added = ", ".join(f"p.{k} AS c{width + j}" for j, k in enumerate(keys))
+    return (
+        f"SELECT r.* EXCLUDE (_file, _row), {added}, r._row FROM "
+        f"(SELECT {select}, {_FILE} AS _file, row_number() OVER () AS _row FROM {files}) r "
+        f"JOIN (VALUES {values}) p(_file, {', '.join(keys)}) ON r._file = p._file"
+    )
 
 
 # A Parquet INT96 timestamp: DuckDB reads it as a zone-less TIMESTAMP, but the file does not say

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from auditor.cli import cli
 from auditor.engines import spark_lake
 from auditor.errors import AuditorError
+from auditor.partitions import is_hidden
 from auditor.verify import verify_inputs
 from tests.test_spark_audit import SAMPLES, _audit, assert_same_audit
 
@@ -162,7 +163,7 @@ def test_staged_copy_keeps_the_lakes_rows_order_and_instants(spark, tmp_path: Pa
 
 
 def _partition(folder: Path) -> None:
-    """A partition sub-folder (`day=1/part-...`), which staging does not read."""
+    """A partition sub-folder (`day=1/part-...`) beside Parquet files."""
     (folder / "day=1").mkdir()
     shutil.move(next(folder.glob("part-00002-*")), folder / "day=1" / "part-00002.parquet")
 
@@ -185,15 +186,21 @@ def _mkempty(export: Path, table: str) -> None:
         ),
         (
             lambda e: (e / "study_sessions" / "part-00003.csv").write_text("a,b\n"),
-            ["table study_sessions: the folder file://", "not a Parquet file: part-00003.csv"],
+            [
+                "table study_sessions: the folder file://",
+                "not a Parquet file or a partition folder (name=value/): part-00003.csv",
+            ],
         ),
         (
             lambda e: _partition(e / "signins.parquet"),
-            ["table signins: the folder file://", "not a Parquet file: day=1/"],
+            [
+                "table signins: the folder file://",
+                "holds both Parquet files and partition folders: day=1/, part-00000",
+            ],
         ),
         (lambda e: (e / "mapping.toml").write_text(""), ["give it with --mapping FILE"]),
     ],
-    ids=["missing-table", "empty-folder", "not-parquet", "sub-folder", "mapping-in-lake"],
+    ids=["missing-table", "empty-folder", "not-parquet", "files-and-partition", "mapping-in-lake"],
 )
 def test_bad_lake_is_exit_2_naming_the_table(
     spoil, messages: list[str], lake: Path, spark, tmp_path: Path
@@ -283,8 +290,8 @@ def _cut_after_staging(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     counted and wrote it (a file that reaches the driver's folder short)."""
     stage_table = spark_lake.stage_table
 
-    def short(spark_session, uri: str, target: Path) -> int:
-        rows = stage_table(spark_session, uri, target)
+    def short(spark_session, uri: str, target: Path, *partitions: tuple[str, ...]) -> int:
+        rows = stage_table(spark_session, uri, target, *partitions)
         if target.name == name:
             part = max(target.glob("*.parquet"), key=lambda p: p.stat().st_size)
             table = pq.read_table(part)
@@ -415,7 +422,8 @@ def test_lake_path_with_a_json_lines_adapter_is_exit_2(tmp_path: Path) -> None:
         (lambda e: _mkempty(e, "trainees"), "table trainees: the folder trainees holds no Parquet"),
         (
             lambda e: (e / "claims" / "part-00003.json").write_text("{}"),
-            "table claims: the folder claims holds what is not a Parquet file: part-00003.json",
+            "table claims: the folder claims holds what is not a Parquet file or a partition "
+            "folder (name=value/): part-00003.json",
         ),
         (
             lambda e: shutil.copytree(e / "claims", e / "claims.parquet"),
@@ -432,3 +440,288 @@ def test_bad_local_lake_folder_is_exit_2_on_duckdb(
     result = _cli(str(export), tmp_path / "o")
     assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
     assert message in result.output  # type: ignore[attr-defined]
+
+
+# --- Hive-partitioned table folders (TABLE/day=.../part-*.parquet) ---
+
+# study_sessions by a column the contract does not have (an ignored header), claims by one
+# it has (then not inside the files, as Spark's partitionBy writes it)
+PARTITIONED = {"study_sessions": "day", "claims": "project_id"}
+
+
+def _partition_key(table: str, row: dict[str, str | None]) -> str | None:
+    if table == "study_sessions":
+        return (row["started_at"] or "")[:10] or None
+    return row[PARTITIONED[table]]
+
+
+def write_partitioned_lake(export: Path, lake: Path, csv_export: Path) -> None:
+    """The CSV sample as a lake (write_lake), but study_sessions and claims partitioned as in
+    PARTITIONED, two part files per partition; and `csv_export`, the CSV sample with those
+    tables' rows in the lake's order (partition folders, then files, then rows), whose audit
+    must then be the lake's, row numbers included."""
+    import csv as csv_module
+
+    import pyarrow as pa
+
+    write_lake(export, lake)
+    shutil.copytree(export, csv_export)
+    (lake / "_SUCCESS").write_bytes(b"")
+    (lake / "._SUCCESS.crc").write_bytes(b"")
+    for table, column in PARTITIONED.items():
+        shutil.rmtree(lake / table)
+        data = duckdb.sql(
+            "SELECT * FROM read_csv(?, header = true, all_varchar = true)",
+            params=[str(export / f"{table}.csv")],
+        ).to_arrow_table()
+        groups: dict[str, list[dict[str, str | None]]] = {}
+        for row in data.to_pylist():
+            key = _partition_key(table, row)
+            groups.setdefault(f"{column}={key or '__HIVE_DEFAULT_PARTITION__'}", []).append(row)
+        inside = [c for c in data.column_names if c != column]
+        ordered = []
+        for folder in sorted(groups):
+            rows = groups[folder]
+            leaf = lake / table / folder
+            leaf.mkdir(parents=True)
+            half = (len(rows) + 1) // 2
+            for i, part in enumerate([rows[:half], rows[half:]]):
+                if part:
+                    name = f"part-{i:05d}-7b1e.c000.snappy.parquet"
+                    pq.write_table(
+                        pa.Table.from_pylist(
+                            [{c: r[c] for c in inside} for r in part],
+                            pa.schema([(c, pa.string()) for c in inside]),
+                        ),
+                        leaf / name,
+                    )
+            # NOTE: hidden, skipped at every level (not a .crc of a part file: Hadoop's local
+            # file system would check the part against it)
+            (leaf / ".part-00000.swp").write_bytes(b"x")
+            hidden = leaf / "_temporary" / "0"  # a failed task's leftovers
+            hidden.mkdir(parents=True)
+            (hidden / "part-00000.parquet").write_bytes(b"not parquet")
+            ordered += rows
+        with (csv_export / f"{table}.csv").open("w", newline="", encoding="utf-8") as fh:
+            writer = csv_module.writer(fh, lineterminator="\n")
+            writer.writerow(data.column_names)
+            writer.writerows([[r[c] or "" for c in data.column_names] for r in ordered])
+
+
+@pytest.fixture(scope="module")
+def parted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the partitioned lake, the CSV sample in its rows' order)."""
+    root = tmp_path_factory.mktemp("parted")
+    write_partitioned_lake(SAMPLES["online"][0], root / "export", root / "csv")
+    return root / "export", root / "csv"
+
+
+def test_partitioned_lake_gives_the_same_audit(
+    parted: tuple[Path, Path], spark, tmp_path: Path
+) -> None:
+    lake, csv_export = parted
+    export, policy, as_of = SAMPLES["online"]
+    assert (lake / "claims" / "project_id=PB1").is_dir()
+    _audit(export, policy, tmp_path / "sample", as_of, "duckdb")
+    _audit(csv_export, policy, tmp_path / "csv", as_of, "duckdb")
+    local = _audit(lake, policy, tmp_path / "duckdb", as_of, "duckdb")
+    csv_out, duck_out = tmp_path / "csv", tmp_path / "duckdb"
+    # the sample's subsidy does not depend on the rows' order; findings and rejects name rows
+    sample_subsidy = (tmp_path / "sample" / "subsidy.csv").read_bytes()
+    assert (duck_out / "subsidy.csv").read_bytes() == sample_subsidy
+    assert (csv_out / "subsidy.csv").read_bytes() == sample_subsidy
+    tables = [p.stem for p in export.glob("*.csv")]
+    for paper in ("findings.csv", "rejects.csv"):
+        ours = (duck_out / paper).read_bytes()
+        assert ours == _as_csv_names((csv_out / paper).read_bytes(), tables), paper
+    manifests = [json.loads((o / "manifest.json").read_text()) for o in (csv_out, duck_out)]
+    assert manifests[0]["counts"] == manifests[1]["counts"]
+    inputs = manifests[1]["inputs"]
+    assert inputs["study_sessions"]["ignored_headers"] == ["day"]  # reported, not an error
+    assert inputs["claims"]["ignored_headers"] == []  # project_id: a contract column
+    assert local.exit_code == 1
+
+    run = _audit(lake.as_uri(), policy, tmp_path / "spark", as_of, "spark")  # type: ignore[arg-type]
+    assert run.exit_code == local.exit_code
+    assert_same_audit(duck_out, tmp_path / "spark")
+
+
+def test_verify_covers_the_files_under_partitions(
+    parted: tuple[Path, Path], tmp_path: Path
+) -> None:
+    lake = Path(shutil.copytree(parted[0], tmp_path / "export"))
+    policy, as_of = SAMPLES["online"][1:]
+    _audit(lake, policy, tmp_path / "o", as_of, "duckdb")
+    assert {c.status for c in verify_inputs(tmp_path / "o")} == {"same"}
+    leaf = lake / "claims" / "project_id=PB1"
+    (leaf / "_SUCCESS").write_bytes(b"x")  # hidden: not part of the table
+    assert {c.status for c in verify_inputs(tmp_path / "o")} == {"same"}
+    shutil.move(leaf, lake / "claims" / "project_id=PB9")  # the same bytes, another partition
+    changed = [c.path.name for c in verify_inputs(tmp_path / "o") if c.status != "same"]
+    assert changed == ["claims"]
+
+
+def test_partition_values_are_text_unescaped_or_null_on_both_engines(spark, tmp_path: Path) -> None:
+    """Two levels of partitions, values that type inference, URL-encoding and Hive's default
+    partition would change: both engines read the same text (or NULL) for the same `_row`,
+    rows numbered along the files' relative paths (`a b` before `a!b`, though a URI would
+    encode the space as %20 and sort it after the `!`)."""
+    import pyarrow as pa
+
+    from auditor.sources import load_raw
+
+    folders = {
+        "k=007": "007",  # no inference: text, its zeros kept
+        "k=2022-03-01": "2022-03-01",
+        "k=__HIVE_DEFAULT_PARTITION__": None,
+        "k=a b": "a b",
+        "k=a!b": "a!b",
+        "k=a%3Ab": "a:b",  # Hive's escape of ':'
+        "k=a+b": "a+b",
+    }
+    lake = tmp_path / "lake" / "t"
+    n, expected = 0, []
+    for g in ("g=1", "g=2"):
+        for folder, value in sorted(folders.items()):
+            leaf = lake / g / folder
+            leaf.mkdir(parents=True)
+            for part in ("part-00000.parquet", "part-00001.parquet"):
+                pq.write_table(pa.table({"n": [n, n + 1]}), leaf / part)
+                expected += [(n, g[2:], value), (n + 1, g[2:], value)]
+                n += 2
+    (lake / "g=2" / "_SUCCESS").write_bytes(b"")
+    assert [e[0] for e in expected] == list(range(n))  # written in relative-path order
+    con = duckdb.connect()
+    local = load_raw(con, "t", lake, tmp_path)
+    assert local.headers == ("n", "g", "k") and local.types[1:] == ("VARCHAR", "VARCHAR")
+    local_rows = con.execute("SELECT c0, c1, c2, _row FROM raw_t ORDER BY _row").fetchall()
+    assert local_rows == [(*e, i) for i, e in enumerate(expected, 1)]
+
+    staged = tmp_path / "stage" / "t"
+    assert spark_lake.stage_table(spark, lake.as_uri(), staged, ("g", "k")) == n
+    assert spark.conf.get("spark.sql.sources.partitionColumnTypeInference.enabled") == "true"
+    src = load_raw(con, "t", staged, tmp_path)
+    assert src.headers == local.headers and src.types == local.types
+    assert con.execute("SELECT c0, c1, c2, _row FROM raw_t ORDER BY _row").fetchall() == (
+        local_rows
+    )
+
+
+def _leaf(lake: Path, table: str = "claims", folder: str = "project_id=PB1") -> Path:
+    return next((lake / table / folder).glob("part-*.parquet"))
+
+
+def _column_also_inside(lake: Path) -> None:
+    """project_id inside every file of claims too (in one file only, the files would differ in
+    columns: another refusal)."""
+    for part in (lake / "claims").glob("project_id=*/part-*.parquet"):
+        table = pq.read_table(part)
+        pq.write_table(table.append_column("project_id", table.column(0)), part)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (
+            lambda e: shutil.copy(_leaf(e), (e / "claims" / "foo").mkdir() or e / "claims" / "foo"),
+            "the folder {claims} holds what is not a Parquet file or a partition folder "
+            "(name=value/): foo/",
+        ),
+        (
+            lambda e: shutil.copy(_leaf(e), e / "claims" / "part-00009.parquet"),
+            "the folder {claims} holds both Parquet files and partition folders: "
+            "part-00009.parquet, project_id=PA1/",
+        ),
+        (
+            lambda e: (e / "claims" / "project_id=PB1").rename(e / "claims" / "project=PB1"),
+            "inconsistent partition folders: {claims}/project_id=PA1 is partitioned by "
+            "(project_id), but {claims}/project=PB1 by (project)",
+        ),
+        (
+            lambda e: shutil.move(
+                e / "claims" / "project_id=PB1", e / "claims" / "project_id=PA1" / "x=1"
+            ),
+            "the folder {claims}/project_id=PA1 holds both Parquet files and partition folders",
+        ),
+        (
+            _column_also_inside,
+            "project_id is both a partition folder's column and a column",
+        ),
+    ],
+    ids=["foo-folder", "files-beside-partitions", "other-names", "deeper-branch", "column-inside"],
+)
+def test_bad_partition_layout_is_exit_2_naming_the_table(
+    spoil, message: str, engine: str, parted: tuple[Path, Path], tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:  # fmt: skip
+    export = _copy(parted[0], tmp_path)
+    spoil(export)
+    if engine == "spark":
+        request.getfixturevalue("spark")
+    where = export.as_uri() if engine == "spark" else str(export)
+    claims = f"{where}/claims" if engine == "spark" else "claims"
+    result = _cli(where, tmp_path / "o", "--engine", engine)
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    output = " ".join(result.output.split())  # type: ignore[attr-defined]
+    assert "table claims: " in output
+    assert message.format(claims=claims) in output
+    assert not list(tmp_path.glob("o*")) and not list(tmp_path.glob(".o.*"))
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_a_truncated_leaf_file_stops_the_audit(
+    engine: str, parted: tuple[Path, Path], tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    export = _copy(parted[0], tmp_path)
+    part = _leaf(export, "study_sessions", "day=2022-04-11")
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    if engine == "spark":
+        request.getfixturevalue("spark")
+    where = export.as_uri() if engine == "spark" else str(export)
+    result = _cli(where, tmp_path / "o", "--engine", engine)
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    output = " ".join(result.output.split())  # type: ignore[attr-defined]
+    if engine == "spark":
+        assert "table study_sessions: Spark cannot read" in output
+    else:
+        assert f"file day=2022-04-11/{part.name}: not a readable parquet file" in output
+    assert "facts:" not in output
+
+
+def test_a_lake_listing_and_a_local_folder_give_the_same_parts(parted: tuple[Path, Path]) -> None:
+    """find_tables checks a lake table on Spark's listing (files only, relative paths), ingest
+    a local one on its folders: the same layout must give the same files and columns."""
+    from auditor.partitions import parquet_parts
+    from auditor.sources import _folder_parts
+
+    lake = parted[0]
+    listing = sorted(
+        p.relative_to(lake).as_posix()
+        for p in lake.rglob("*")
+        if p.is_file() and not any(is_hidden(n) for n in p.relative_to(lake).parts)
+    )
+    for table in PARTITIONED:
+        lister = spark_lake._lister(listing, table)
+        parts = parquet_parts(table, table, lister)
+        assert parts == _folder_parts(lake / table, table)
+        assert parts.columns == (PARTITIONED[table],) and len(parts.files) > 10
+        assert list(parts.files) == sorted(parts.files)
+
+
+@pytest.mark.parametrize("partitioned", [False, True], ids=["flat", "partitioned"])
+def test_a_k_v_folder_above_the_table_is_no_column(partitioned: bool, tmp_path: Path) -> None:
+    """DuckDB's hive_partitioning would take `run=3/` in the export's own path for a column;
+    only the table folder's partition folders are columns."""
+    import pyarrow as pa
+
+    from auditor.sources import load_raw
+
+    leaf = tmp_path / "run=3" / "export" / "t" / ("k=%2F" if partitioned else "")
+    leaf.mkdir(parents=True)
+    pq.write_table(pa.table({"n": [1, 2]}), leaf / "part-00000.parquet")
+    con = duckdb.connect()
+    src = load_raw(con, "t", tmp_path / "run=3" / "export" / "t", tmp_path)
+    assert src.headers == (("n", "k") if partitioned else ("n",)) and src.rows == 2
+    rows = con.execute("SELECT * FROM raw_t ORDER BY _row").fetchall()
+    assert rows == ([(1, "/", 1), (2, "/", 2)] if partitioned else [(1, 1), (2, 2)])

@@ -3,22 +3,25 @@
 A lake export is EXPORT given as a URI (`scheme://...`: hdfs://, s3a://, s3://, gs://,
 abfss://, file://, any scheme the Spark session has a Hadoop file system for). Each contract
 table is a folder of Parquet files in it, as Spark writes them (`EXPORT/study_sessions/`
-holding part-*.parquet, or `EXPORT/study_sessions.parquet/`; `_SUCCESS`, `.crc` and other names
-starting with `_` or `.` are skipped, as Spark skips them), or one `TABLE.parquet` file; the
-folder's name is the table's, or mapping.toml's `file` stem. The mapping comes from --mapping
-(a mapping.toml inside the lake is not read: the audit stops and says so). An adapter's raw
-inputs (heartbeats, actors) are tables of the lake like the contract's, staged and counted
-the same way; an adapter that reads JSON lines cannot read a lake.
+holding part-*.parquet, directly or in Hive partition folders `day=2022-03-01/`, or
+`EXPORT/study_sessions.parquet/`; `_SUCCESS`, `.crc` and other hidden names are skipped, as
+Spark skips them), or one `TABLE.parquet` file; the folder's name is the table's, or
+mapping.toml's `file` stem. The mapping comes from --mapping (a mapping.toml inside the lake is
+not read: the audit stops and says so). An adapter's raw inputs (heartbeats, actors) are
+tables of the lake like the contract's, staged and counted the same way; an adapter that reads
+JSON lines cannot read a lake.
 
 Before any Spark job, every table is looked up in Spark's own listing of the lake (the file
 index of a `binaryFile` read: the same on a classic driver and through Spark Connect). A
-missing required table (an empty folder is a missing one: the listing sees files), a file that
-is not Parquet or a sub-folder stop the audit, naming the table; so does a scheme Spark cannot
-reach, with Spark's reason, and so do a table's files that differ in columns (each file's own
-schema is compared). Then, per table,
-Spark counts the rows (a count reads only the Parquet footers) and writes the table to the
-run's staging folder as Parquet, in the lake's row order (its files in name order, the rows of
-each in file order, so `_row` means the same on both sides). DuckDB's ingest then reads the
+missing required table (an empty folder is a missing one: the listing sees files), or a table
+folder laid out otherwise than a local folder may be (partitions.parquet_parts: a file that is
+not Parquet, a sub-folder not `name=value/`, ...) stop the audit, naming the table; so does a
+scheme Spark cannot reach, with Spark's reason, and so do a table's files that differ in
+columns (each file's own schema is compared). Then, per table, Spark counts the rows (a count
+reads only the Parquet footers) and writes the table to the run's staging folder as Parquet,
+flat, partition columns as text columns after the files' own, in the lake's row order (its
+files in the order of their relative paths, the rows of each in file order, so `_row` means the
+same on both sides). DuckDB's ingest then reads the
 staging folder as a local export (typing, rejects, `_row`), and every table's rows read
 (accepted + rejected) must equal Spark's count, or the audit stops. No row passes through the
 Python driver's memory: Spark writes files, DuckDB reads them.
@@ -38,7 +41,8 @@ from ..contract import Contract
 from ..errors import ExportError
 from ..ingest import IngestResult
 from ..mapping import Mapping
-from ..sources import FOLDER_SUFFIXES, check_same_columns, parquet_parts
+from ..partitions import parquet_parts
+from ..sources import FOLDER_SUFFIXES, check_same_columns
 
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 # hidden columns the staging sorts by: the lake file and the row in it
@@ -63,7 +67,8 @@ class LakeTable:
     uri: str
     name: str  # the folder's (or file's) name, as ingest finds it in the staging folder
     rows: int = -1
-    files: tuple[str, ...] = ()  # the Parquet files' URIs, in name order
+    partitions: tuple[str, ...] = ()  # its partition columns, outermost first
+    files: tuple[str, ...] = ()  # its Parquet files' URIs, in the order of their paths
 
 
 def check_lake(
@@ -127,6 +132,19 @@ def _entries(relative: list[str], folder: str = "") -> list[tuple[str, bool]]:
     return sorted(entries)
 
 
+def _lister(relative: list[str], folder: str) -> Callable[[str], list[tuple[str, bool]]]:
+    """What `_entries` gives for `folder` and each folder under it (by its path relative to
+    `folder`), for partitions.parquet_parts: built in one pass over the listing, not one per
+    partition folder (a lake table may have thousands of each)."""
+    tree: dict[str, set[tuple[str, bool]]] = {}
+    for path in relative:
+        if path.startswith(f"{folder}/"):
+            parts = path[len(folder) + 1 :].split("/")
+            for depth, name in enumerate(parts):
+                tree.setdefault("/".join(parts[:depth]), set()).add((name, depth < len(parts) - 1))
+    return lambda sub: sorted(tree.get(sub, ()))
+
+
 def _reason(exc: Exception) -> str:
     java = getattr(exc, "java_exception", None)
     text = str(java) if java is not None else str(exc)
@@ -172,12 +190,12 @@ def find_tables(
                 missing.append(f"{stem}/")
             continue
         where = f"{uri}/{here[0]}"
-        files = [where]
-        if names[here[0]]:  # a folder: Parquet files only, at least one
-            files = [
-                f"{where}/{p}" for p in parquet_parts(table, where, _entries(relative, here[0]))
-            ]
-        found.append(LakeTable(table, where, here[0], files=tuple(files)))
+        columns: tuple[str, ...] = ()
+        files: tuple[str, ...] = (where,)
+        if names[here[0]]:  # a folder: Parquet files, flat or in partition folders
+            parts = parquet_parts(table, where, _lister(relative, here[0]))
+            columns, files = parts.columns, tuple(f"{where}/{f}" for f in parts.files)
+        found.append(LakeTable(table, where, here[0], partitions=columns, files=files))
     if missing:
         has = ", ".join(n + "/" * d for n, d in present) or "(nothing)"
         raise ExportError(
@@ -206,13 +224,10 @@ def file_schemas(spark: Any, uri: str, files: tuple[str, ...]) -> list[tuple[str
 
 
 @contextmanager
-def _timestamps_as_micros(spark: Any) -> Iterator[None]:
-    """Spark writes a zoned timestamp as INT96 by default, which DuckDB reads as a zone-less
-    time (UTC's wall clock): as INT64 micros adjusted to UTC it stays an instant, which ingest
-    turns into Shanghai's wall clock exactly as when DuckDB reads the lake's own file."""
-    key = "spark.sql.parquet.outputTimestampType"
+def _conf(spark: Any, key: str, value: str) -> Iterator[None]:
+    """The session's `key` set to `value` for the block, then as it was."""
     before = spark.conf.get(key, None)
-    spark.conf.set(key, "TIMESTAMP_MICROS")
+    spark.conf.set(key, value)
     try:
         yield
     finally:
@@ -222,27 +237,59 @@ def _timestamps_as_micros(spark: Any) -> Iterator[None]:
             spark.conf.set(key, before)
 
 
-def stage_table(spark: Any, uri: str, target: Path) -> int:
+# NOTE: Spark writes a zoned timestamp as INT96 by default, which DuckDB reads as a zone-less
+# time (UTC's wall clock): as INT64 micros adjusted to UTC it stays an instant, which ingest
+# turns into Shanghai's wall clock exactly as when DuckDB reads the lake's own file.
+_MICROS = ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+# NOTE: a partition value stays text (`day=2022-03-01` a string, `project_id=007` keeps its
+# zeros), as DuckDB's read of a local folder gives it: ingest types a contract column
+_AS_TEXT = ("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+
+
+def stage_table(spark: Any, uri: str, target: Path, partitions: tuple[str, ...] = ()) -> int:
     """Spark's count of the lake table at `uri` (footers only), and the table written to
-    `target` as Parquet files in the lake's order: by file name, then row in the file."""
+    `target` as Parquet files in the lake's order: by the file's path (partition folders,
+    then file name), then row in the file. A partition column is read as text and written
+    as a column of the staged files, after the files' own."""
     from pyspark.sql import functions as F
 
-    frame = spark.read.parquet(uri)
-    rows = int(frame.count())
-    ordered = (
-        frame.select(
-            "*",
-            F.col("_metadata.file_path").alias(_FILE),
-            F.col("_metadata.row_index").alias(_ROW),
+    with _conf(spark, *_AS_TEXT), _conf(spark, *_MICROS):
+        _check_not_in_files(spark, uri, partitions)
+        frame = spark.read.parquet(uri)
+        rows = int(frame.count())
+        # NOTE: file_path is a URI (`%` as %25, a space as %20): decoded, the order is that of
+        # the paths themselves, as DuckDB's read of a local folder has it (`+` is no space)
+        path = F.url_decode(F.replace(F.col("_metadata.file_path"), F.lit("+"), F.lit("%2B")))
+        ordered = (
+            frame.select("*", path.alias(_FILE), F.col("_metadata.row_index").alias(_ROW))
+            .orderBy(_FILE, _ROW)
+            .drop(_FILE, _ROW)
         )
-        .orderBy(_FILE, _ROW)
-        .drop(_FILE, _ROW)
-    )
-    with _timestamps_as_micros(spark):
         # NOTE: a file:// URI, not a bare path: on a cluster a bare path would be resolved
         # against the cluster's default file system (HDFS on YARN), not the shared folder
         ordered.write.mode("error").parquet(target.resolve().as_uri())
     return rows
+
+
+def _check_not_in_files(spark: Any, uri: str, partitions: tuple[str, ...]) -> None:
+    """ExportError when a partition column is also a column inside the files (Spark would
+    silently take the folder's value): every file's schema, merged (a job reading the
+    footers only)."""
+    if not partitions:
+        return
+    schema = (
+        spark.read.option("recursiveFileLookup", "true")
+        .option("mergeSchema", "true")
+        .parquet(uri)
+        .schema
+    )
+    inside = {f.name.lower() for f in schema.fields}
+    both = [c for c in partitions if c.lower() in inside]
+    if both:
+        raise ExportError(
+            f"{uri}: {', '.join(both)} is both a partition folder's column and a column inside "
+            "its Parquet files: which value holds is ambiguous"
+        )
 
 
 def stage(
@@ -272,14 +319,14 @@ def stage(
         if progress:
             progress(f"staging {t.uri} on Spark")
         try:
-            rows = stage_table(spark, t.uri, folder / t.name)
-        except ExportError:
-            raise
+            rows = stage_table(spark, t.uri, folder / t.name, t.partitions)
+        except ExportError as exc:
+            raise ExportError(f"table {t.table}: {exc}") from None
         except Exception as exc:  # AnalysisException, Py4JJavaError: a file Spark cannot read
             raise ExportError(
                 f"table {t.table}: Spark cannot read {t.uri}: {_reason(exc)}"
             ) from None
-        staged[t.table] = LakeTable(t.table, t.uri, t.name, rows)
+        staged[t.table] = LakeTable(t.table, t.uri, t.name, rows, t.partitions)
     return staged
 
 
