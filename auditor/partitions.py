@@ -117,3 +117,15 @@ def parquet_parts(
 
 def _some(names: list[str]) -> str:
     return f"{', '.join(names[:5])}{' ...' if len(names) > 5 else ''}"
+
+
+def check_not_in_files(table: str, partitions: tuple[str, ...], inside: dict[str, str]) -> None:
+    """ExportError when a partition column is also a column inside the table's files (compared
+    as SQL compares names, case aside): which value holds would be ambiguous, and Spark would
+    silently take the folder's. `inside`: the files' columns (they share one schema)."""
+    names = {c.lower() for c in inside}
+    if both := [c for c in partitions if c.lower() in names]:
+        raise ExportError(
+            f"table {table}: {', '.join(both)} is both a partition folder's column and a column "
+            "inside its Parquet files: which value holds is ambiguous"
+        )

@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 
 from .errors import ExportError
-from .partitions import TableParts, parquet_parts
+from .partitions import TableParts, check_not_in_files, parquet_parts
 
 if TYPE_CHECKING:  # imported where footers are read: pyarrow.parquet is slow to import
     import pyarrow.parquet as pq
@@ -82,16 +82,14 @@ def _folder_parts(path: Path, table: str) -> TableParts:
     return parquet_parts(table, path.name, entries_of)
 
 
-def _footers(files: list[Path], root: Path, table: str) -> tuple[int, set[str], dict[str, Path]]:
+def _footers(files: list[Path], root: Path, table: str) -> tuple[int, set[str], dict[str, str]]:
     """From the files' Parquet footers, read by pyarrow apart from DuckDB: the rows they hold,
-    the top-level columns stored as INT96 in any of them, and every top-level column (its
-    name in lower case, as SQL compares names) with the first file holding it. A file is named
-    by its path from `root` (a table folder's partition folders, then its name). The files
-    must agree on their columns (check_same_columns)."""
+    the top-level columns stored as INT96 in any of them, and the files' columns (column ->
+    type), which they must share (check_same_columns). A file is named by its path from
+    `root` (a table folder's partition folders, then its name)."""
     import pyarrow.parquet as pq
 
     total, int96, schemas = 0, set(), []
-    names: dict[str, Path] = {}
     for file in files:
         try:
             meta = pq.read_metadata(file)
@@ -100,15 +98,11 @@ def _footers(files: list[Path], root: Path, table: str) -> tuple[int, set[str], 
             raise ExportError(f"not a readable parquet file: {exc}", file=name) from exc
         total += meta.num_rows
         columns = [meta.schema.column(i) for i in range(len(meta.schema))]
-        for column in columns:
-            top = column.path.split(".")[0]
-            names.setdefault(top.lower(), file)
-            if column.physical_type == "INT96":
-                int96.add(top)
+        int96 |= {c.path.split(".")[0] for c in columns if c.physical_type == "INT96"}
         types = {c.path: " ".join(_parquet_type(c)) for c in columns}
         schemas.append((file.relative_to(root).as_posix(), types))
     check_same_columns(table, schemas)
-    return total, int96, names
+    return total, int96, schemas[0][1] if schemas else {}
 
 
 def _parquet_type(column: pq.ColumnSchema) -> tuple[str, ...]:
@@ -565,14 +559,8 @@ def load_raw(
         raise ExportError(f"not a readable {fmt} file: {_first_line(exc)}", file=path.name) from exc
     rows = None  # counted apart from DuckDB: Parquet's footers (CSV is counted above)
     if fmt == "parquet":
-        rows, int96, in_files = _footers(parts or [path], path if parts else path.parent, table)
-        for column in layout.columns if layout else ():
-            if column.lower() in in_files:
-                raise ExportError(
-                    f"table {table}: {column} is both a partition folder's column and a column "
-                    f"in {in_files[column.lower()].relative_to(path)}: which value holds is "
-                    "ambiguous"
-                )
+        rows, int96, inside = _footers(parts or [path], path if parts else path.parent, table)
+        check_not_in_files(table, layout.columns if layout else (), inside)
         types = [INT96 if n in int96 else t for n, t in zip(names, types, strict=True)]
     return SourceFile(table, path, fmt, tuple(names), types=tuple(types), rows=rows)
 

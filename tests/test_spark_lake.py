@@ -290,8 +290,8 @@ def _cut_after_staging(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     counted and wrote it (a file that reaches the driver's folder short)."""
     stage_table = spark_lake.stage_table
 
-    def short(spark_session, uri: str, target: Path, *partitions: tuple[str, ...]) -> int:
-        rows = stage_table(spark_session, uri, target, *partitions)
+    def short(spark_session, uri: str, target: Path) -> int:
+        rows = stage_table(spark_session, uri, target)
         if target.name == name:
             part = max(target.glob("*.parquet"), key=lambda p: p.stat().st_size)
             table = pq.read_table(part)
@@ -598,7 +598,7 @@ def test_partition_values_are_text_unescaped_or_null_on_both_engines(spark, tmp_
     assert local_rows == [(*e, i) for i, e in enumerate(expected, 1)]
 
     staged = tmp_path / "stage" / "t"
-    assert spark_lake.stage_table(spark, lake.as_uri(), staged, ("g", "k")) == n
+    assert spark_lake.stage_table(spark, lake.as_uri(), staged) == n
     assert spark.conf.get("spark.sql.sources.partitionColumnTypeInference.enabled") == "true"
     src = load_raw(con, "t", staged, tmp_path)
     assert src.headers == local.headers and src.types == local.types
